@@ -1,0 +1,199 @@
+"""The data home folder and verified downloads into it.
+
+We do not use :func:`sklearn.datasets.fetch_file` because it cannot take a
+list of mirrors, has no network timeout (a stalled server hangs it forever)
+and retries with a fixed delay; the temporary-file-then-rename pattern below
+is the one it uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from urllib.error import URLError
+from urllib.parse import urlsplit
+from urllib.request import urlopen
+
+__all__ = ["clear_data_home", "get_data_home"]
+
+ALLOWED_SCHEMES = ("https", "http", "file")
+_CHUNK = 1 << 20
+
+
+def get_data_home(data_home: str | os.PathLike | None = None) -> str:
+    """Return the path of the skfashion data folder, creating it if needed.
+
+    The folder caches downloaded data sets so that they are fetched once.
+    By default it is the folder named by the ``SKFASHION_DATA`` environment
+    variable, else ``skfashion_data`` in the user's home folder.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        The folder to use instead of the default. ``~`` is expanded.
+
+    Returns
+    -------
+    data_home : str
+        The path of the data folder.
+    """
+    if data_home is None:
+        data_home = os.environ.get(
+            "SKFASHION_DATA", os.path.join("~", "skfashion_data")
+        )
+    data_home = os.path.expanduser(os.fspath(data_home))
+    os.makedirs(data_home, exist_ok=True)
+    return data_home
+
+
+def clear_data_home(data_home: str | os.PathLike | None = None) -> None:
+    """Delete all the content of the data home folder.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        The folder to clear; by default the one :func:`get_data_home` returns.
+    """
+    shutil.rmtree(get_data_home(data_home))
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_mirrors(mirrors: list[str]) -> list[str]:
+    """Validate mirror base URLs and give each a trailing slash."""
+    if isinstance(mirrors, str) or not mirrors:
+        raise ValueError(
+            f"mirrors must be a non-empty list of base URLs, got {mirrors!r}."
+        )
+    checked = []
+    for mirror in mirrors:
+        scheme = urlsplit(str(mirror)).scheme
+        if scheme not in ALLOWED_SCHEMES:
+            raise ValueError(
+                f"Mirror {mirror!r} has scheme {scheme!r}; only "
+                f"{', '.join(s + '://' for s in ALLOWED_SCHEMES)} URLs are accepted."
+            )
+        checked.append(str(mirror).rstrip("/") + "/")
+    return checked
+
+
+class ChecksumError(OSError):
+    """A downloaded file's SHA-256 is not the pinned one."""
+
+
+class TransferError(OSError):
+    """A download ended before all the announced bytes came."""
+
+
+def _download(url: str, target: Path, sha256: str, timeout: float) -> None:
+    """Download ``url`` to ``target``, atomically, if its SHA-256 matches.
+
+    The bytes go to a temporary file beside ``target`` (so the final rename
+    stays on one file system and is atomic), hashed as they arrive; the file
+    is moved into place only after the hash matched, and removed on any
+    failure, including KeyboardInterrupt. Concurrent downloads of the same file
+    each use their own temporary file, and the last rename wins.
+    """
+    fd, tmp = tempfile.mkstemp(
+        prefix=target.name + ".", suffix=".part", dir=target.parent
+    )
+    try:
+        digest = hashlib.sha256()
+        received = 0
+        with os.fdopen(fd, "wb") as out, urlopen(url, timeout=timeout) as response:
+            announced = response.headers.get("Content-Length")
+            while chunk := response.read(_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+                received += len(chunk)
+        # http.client does not raise when a connection closes early, so a cut
+        # transfer is caught here, as a network error that is worth a retry.
+        if announced is not None and received < int(announced):
+            raise TransferError(
+                f"transfer cut short: received {received} of {announced} bytes"
+            )
+        if digest.hexdigest() != sha256:
+            raise ChecksumError(
+                f"SHA-256 {digest.hexdigest()} differs from the expected {sha256}: "
+                "the mirror serves another or a corrupt file"
+            )
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def fetch_verified(
+    filename: str,
+    sha256: str,
+    folder: Path,
+    mirrors: list[str],
+    *,
+    download_if_missing: bool = True,
+    n_retries: int = 3,
+    delay: float = 1.0,
+    timeout: float = 60.0,
+) -> Path:
+    """Return ``folder / filename``, downloading it first if it is not cached.
+
+    Each mirror is tried in order. Network errors are retried ``n_retries``
+    times with exponential backoff (``delay``, ``2 * delay``, ...); a checksum
+    mismatch moves on to the next mirror at once, since retrying would fetch
+    the same wrong file.
+
+    Raises
+    ------
+    OSError
+        If the file is not cached (or damaged) and ``download_if_missing`` is
+        False, or no mirror delivered it; the message says what to do.
+    """
+    target = folder / filename
+    if target.exists():
+        if sha256_of(target) == sha256:
+            return target
+        warnings.warn(
+            f"Cached file {target} does not match its SHA-256 checksum "
+            "(a corrupt or partial copy); downloading it again.",
+            stacklevel=3,
+        )
+        target.unlink()
+    if not download_if_missing:
+        raise OSError(
+            f"{filename} is not in {folder} and download_if_missing=False. "
+            "Call fetch_fashion_mnist once with download_if_missing=True, or "
+            f"copy the official {filename} into {folder}."
+        )
+    errors = []
+    for mirror in mirrors:
+        url = mirror + filename
+        for attempt in range(n_retries + 1):
+            try:
+                _download(url, target, sha256, timeout)
+                return target
+            except ChecksumError as exc:
+                errors.append(f"{url}: {exc}")
+                break
+            except (URLError, OSError, http.client.HTTPException) as exc:
+                # URLError covers HTTP errors and unreachable hosts;
+                # http.client.HTTPException a malformed response.
+                errors.append(f"{url} (attempt {attempt + 1}): {exc!r}")
+                if attempt < n_retries:
+                    time.sleep(delay * 2**attempt)
+    raise OSError(
+        f"Could not download {filename} into {folder}; nothing was cached. "
+        "Errors:\n  " + "\n  ".join(errors) + "\nCheck the network connection, "
+        "pass working base URLs with mirrors=[...] (file:// works for a local "
+        f"copy), or copy the official {filename} into {folder}."
+    )

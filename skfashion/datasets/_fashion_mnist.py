@@ -1,0 +1,239 @@
+"""Fashion-MNIST: 70,000 28x28 grayscale images of 10 kinds of clothing."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ._base import check_mirrors, fetch_verified, get_data_home
+from ._idx import read_idx, write_idx
+
+__all__ = ["FASHION_MNIST_CLASSES", "fetch_fashion_mnist"]
+
+#: The class names, in label order.
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+
+# The TensorFlow bucket comes first because it serves HTTPS; Zalando's own
+# host serves plain HTTP only. Every file is checked against its SHA-256.
+DEFAULT_MIRRORS = (
+    "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+)
+
+
+class _RemoteFile(NamedTuple):
+    filename: str
+    sha256: str
+    shape: tuple[int, ...]
+
+
+# The official files (their MD5s are the ones Zalando Research publishes).
+_FILES = {
+    ("train", "images"): _RemoteFile(
+        "train-images-idx3-ubyte.gz",
+        "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+        (60000, 28, 28),
+    ),
+    ("train", "labels"): _RemoteFile(
+        "train-labels-idx1-ubyte.gz",
+        "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+        (60000,),
+    ),
+    ("test", "images"): _RemoteFile(
+        "t10k-images-idx3-ubyte.gz",
+        "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+        (10000, 28, 28),
+    ),
+    ("test", "labels"): _RemoteFile(
+        "t10k-labels-idx1-ubyte.gz",
+        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+        (10000,),
+    ),
+}
+_SUBSETS = {"train": ("train",), "test": ("test",), "all": ("train", "test")}
+_FOLDER = "fashion_mnist"
+
+
+def _load_part(
+    remote: _RemoteFile,
+    folder: Path,
+    *,
+    download_if_missing: bool,
+    mirrors: list[str],
+    n_retries: int,
+    delay: float,
+) -> np.ndarray:
+    """Load one file from the decompressed cache, building the cache if needed.
+
+    The cache keeps the verified ``.gz`` file and its decompressed IDX copy.
+    Loading memory-maps the copy, which is much faster than decompressing.
+    """
+    raw = folder / remote.filename.removesuffix(".gz")
+    if raw.exists():
+        try:
+            array = read_idx(raw, mmap=True)
+            if array.shape == remote.shape and array.dtype == np.uint8:
+                return array
+            problem = f"holds shape {array.shape}, dtype {array.dtype}"
+        except ValueError as exc:
+            problem = str(exc)
+        warnings.warn(
+            f"Cached file {raw} is damaged ({problem}); rebuilding it.", stacklevel=4
+        )
+        raw.unlink()
+    gz = fetch_verified(
+        remote.filename,
+        remote.sha256,
+        folder,
+        mirrors,
+        download_if_missing=download_if_missing,
+        n_retries=n_retries,
+        delay=delay,
+    )
+    array = read_idx(gz)
+    if array.shape != remote.shape or array.dtype != np.uint8:
+        raise ValueError(  # unreachable with the pinned checksums, but cheap
+            f"{gz} holds shape {array.shape}, dtype {array.dtype}; expected "
+            f"{remote.shape}, uint8."
+        )
+    write_idx(raw, array)  # atomic: a temporary file renamed into place
+    return array
+
+
+def fetch_fashion_mnist(
+    *,
+    subset: str = "train",
+    data_home: str | os.PathLike | None = None,
+    download_if_missing: bool = True,
+    return_X_y: bool = False,
+    mirrors: list[str] | None = None,
+    n_retries: int = 3,
+    delay: float = 1.0,
+) -> Bunch | tuple[np.ndarray, np.ndarray]:
+    """Load the Fashion-MNIST data set, downloading it on first use.
+
+    =================   ==============================
+    Classes                                         10
+    Samples total                               70,000
+    Samples per class    7,000 (6,000 train, 1,000 test)
+    Dimensionality                 784 (28x28 pixels)
+    Features                    integers 0 (black)-255
+    =================   ==============================
+
+    The four official files are downloaded once into ``data_home``, each
+    checked against its pinned SHA-256, and kept with a decompressed copy
+    that later calls memory-map: no network, no decompression.
+
+    Parameters
+    ----------
+    subset : {"train", "test", "all"}, default="train"
+        The 60,000 training images, the 10,000 test images, or all 70,000
+        (training images first).
+    data_home : str or path-like, default=None
+        The cache folder; by default the ``SKFASHION_DATA`` environment
+        variable, else ``~/skfashion_data``. See :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise an ``OSError`` instead of downloading missing files.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+    mirrors : list of str, default=None
+        Base URLs (``https://``, ``http://`` or ``file://``) to download the
+        files from, tried in order. By default the space-separated URLs in the
+        ``SKFASHION_MIRRORS`` environment variable, else the TensorFlow
+        datasets bucket, then Zalando's host.
+    n_retries : int, default=3
+        How many times a mirror is retried after a network error.
+    delay : float, default=1.0
+        Seconds before the first retry; each further retry waits twice as long.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
+        data : ndarray of shape (n_samples, 784), dtype=uint8
+            The images, one flattened row of pixels per image.
+        images : ndarray of shape (n_samples, 28, 28), dtype=uint8
+            The same images as 28x28 arrays: a view of ``data``'s memory.
+        target : ndarray of shape (n_samples,), dtype=int64
+            The class label of each image, 0 to 9.
+        target_names : list of str
+            The class names in label order: T-shirt/top, Trouser, Pullover,
+            Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot.
+        feature_names : list of str
+            ``"pixel_<row>_<column>"`` for each of the 784 columns of ``data``.
+        DESCR : str
+            The description of the data set: statistics, license, citation.
+
+    (data, target) : tuple if ``return_X_y`` is True
+        ``data`` of shape (n_samples, 784) and ``target`` of shape (n_samples,).
+
+    Raises
+    ------
+    OSError
+        If files are missing and ``download_if_missing`` is False, or no
+        mirror delivered a file with the right checksum.
+    ValueError
+        If an argument is invalid.
+
+    Examples
+    --------
+    >>> from skfashion.datasets import fetch_fashion_mnist
+    >>> X, y = fetch_fashion_mnist(subset="test", return_X_y=True)  # doctest: +SKIP
+    >>> X.shape, y.shape  # doctest: +SKIP
+    ((10000, 784), (10000,))
+    """
+    if subset not in _SUBSETS:
+        raise ValueError(f"subset must be 'train', 'test' or 'all', got {subset!r}.")
+    if not isinstance(n_retries, int | np.integer) or n_retries < 0:
+        raise ValueError(f"n_retries must be an integer >= 0, got {n_retries!r}.")
+    if not delay >= 0:
+        raise ValueError(f"delay must be a number >= 0, got {delay!r}.")
+    if mirrors is None:
+        from_env = os.environ.get("SKFASHION_MIRRORS", "").split()
+        mirrors = from_env or list(DEFAULT_MIRRORS)
+    mirrors = check_mirrors(mirrors)
+    folder = Path(get_data_home(data_home)) / _FOLDER
+    folder.mkdir(exist_ok=True)
+    load = dict(
+        folder=folder,
+        download_if_missing=download_if_missing,
+        mirrors=mirrors,
+        n_retries=n_retries,
+        delay=delay,
+    )
+    parts = _SUBSETS[subset]
+    images = [_load_part(_FILES[part, "images"], **load) for part in parts]
+    labels = [_load_part(_FILES[part, "labels"], **load) for part in parts]
+    images = images[0] if len(images) == 1 else np.concatenate(images)
+    target = np.concatenate(labels).astype(np.int64)
+    data = images.reshape(len(images), -1)  # a view: no copy
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        images=images,
+        target=target,
+        target_names=list(FASHION_MNIST_CLASSES),
+        feature_names=[f"pixel_{r}_{c}" for r in range(28) for c in range(28)],
+        DESCR=resources.files(__package__)
+        .joinpath("descr", "fashion_mnist.rst")
+        .read_text(encoding="utf-8"),
+    )
