@@ -2,6 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .classifiers import ANNClassifier, CNNClassifier
 from .datasets import fetch_fashion_mnist, read_idx, write_idx
 from .preprocessing import MinMax255
 
@@ -11,6 +12,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "ANNClassifier",
+    "CNNClassifier",
     "MinMax255",
     "__version__",
     "fetch_fashion_mnist",

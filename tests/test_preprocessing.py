@@ -3,14 +3,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skfashion import MinMax255
-
-
-@parametrize_with_checks([MinMax255(), MinMax255(dtype=np.float64, clip=True)])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def test_scales_full_pixel_range_without_fit():

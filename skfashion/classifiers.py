@@ -1,0 +1,395 @@
+"""The ANN and CNN clothing classifiers."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+
+from ._wrapper import KerasClassifierBase
+
+__all__ = ["ANNClassifier", "CNNClassifier"]
+
+_TRAINING_PARAMETERS = """\
+optimizer : str or keras.optimizers.Optimizer class or instance, \
+default="adamw"
+        The optimizer; a new one is made for each fit (an instance is
+        copied). Its other arguments can be routed as
+        ``optimizer__<name>``, for example ``optimizer__weight_decay=1e-4``.
+    learning_rate : float, default={learning_rate}
+        The initial learning rate.
+    lr_schedule : {{"cosine", "constant"}}, default="cosine"
+        ``"cosine"`` decays the learning rate to 0 along a cosine over the
+        ``epochs`` of a fit, which converges faster than a constant rate.
+        With ``partial_fit`` it spans ``epochs`` calls, then stays at 0: use
+        ``"constant"`` for open-ended training.
+    weight_decay : float, default=1e-4
+        Decoupled weight decay applied by the optimizer; 0 disables it.
+    label_smoothing : float, default=0.1
+        Spread this much of each target's probability evenly over all the
+        classes, which keeps the network from growing over-confident.
+    epochs : int, default={epochs}
+        Number of passes over the training data in ``fit``.
+    batch_size : int, default={batch_size}
+        Number of images per gradient step.
+    validation_split : float, default=0.0
+        Fraction of the training data (the last rows, before shuffling) held
+        out to report ``val_loss`` and ``val_accuracy`` in ``history_``.
+    early_stopping : int or None, default=None
+        If set, stop when the validation loss (the training loss without a
+        validation split) has not improved for this many epochs, and keep
+        the best weights.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, as in scikit-learn: ``"balanced"`` weighs
+        classes inversely to their frequency.
+    shuffle : bool, default=True
+        Shuffle the training data before each epoch.
+    warm_start : bool, default=False
+        If True, ``fit`` continues training the fitted network instead of
+        building a new one.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, dropout and shuffling for reproducible
+        results on the CPU. The global random states of Python, NumPy,
+        TensorFlow and Keras are restored after each fit.
+    verbose : int, default=0
+        Keras' verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Callbacks for training, such as skfashion's TensorBoard callbacks.
+        They are copied at the start of each fit, so the objects passed here
+        are never modified.
+    **kwargs : dict
+        Routed parameters, as in scikeras: ``optimizer__<name>``,
+        ``model__<name>`` (overrides an architecture parameter),
+        ``fit__<name>`` (passed to ``keras.Model.fit``) and
+        ``predict__batch_size``."""
+
+_ATTRIBUTES = """\
+Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    n_classes_ : int
+        Number of classes.
+    n_features_in_ : int
+        Number of features (pixels) seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, if ``X`` had string column names.
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``accuracy`` (and ``val_loss``,
+        ``val_accuracy`` with a validation split)."""
+
+
+class ANNClassifier(KerasClassifierBase):
+    __doc__ = f"""A fully connected network for images: dense layers, then softmax.
+
+    The network takes each image as a flat row of pixels, passes it through
+    ``hidden_layer_sizes`` dense layers (each optionally batch-normalized and
+    followed by dropout) and ends with a softmax over the classes. Scale the
+    pixels to [0, 1] first, for example with :class:`~skfashion.MinMax255`.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(512, 256)
+        The units of each hidden layer.
+    activation : str, default="relu"
+        The hidden layers' activation, any Keras activation name.
+    dropout : float, default=0.3
+        Dropout rate after each hidden layer; 0 disables it.
+    batch_normalization : bool, default=True
+        Batch-normalize each hidden layer before its activation.
+    {_TRAINING_PARAMETERS.format(learning_rate=2e-3, epochs=15, batch_size=256)}
+
+    {_ATTRIBUTES}
+
+    See Also
+    --------
+    CNNClassifier : A convolutional network, more accurate on images.
+    sklearn.neural_network.MLPClassifier : scikit-learn's own dense network.
+
+    Examples
+    --------
+    >>> from skfashion import ANNClassifier, MinMax255, fetch_fashion_mnist
+    >>> from sklearn.pipeline import make_pipeline
+    >>> X, y = fetch_fashion_mnist(return_X_y=True)  # doctest: +SKIP
+    >>> model = make_pipeline(MinMax255(), ANNClassifier(random_state=0))
+    >>> model.fit(X, y).score(X_test, y_test)  # doctest: +SKIP
+    0.89...
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(512, 256),
+        activation="relu",
+        dropout=0.3,
+        batch_normalization=True,
+        *,
+        optimizer="adamw",
+        learning_rate=2e-3,
+        lr_schedule="cosine",
+        weight_decay=1e-4,
+        label_smoothing=0.1,
+        epochs=15,
+        batch_size=256,
+        validation_split=0.0,
+        early_stopping=None,
+        class_weight=None,
+        shuffle=True,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        **kwargs,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_normalization = batch_normalization
+        super().__init__(
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            lr_schedule=lr_schedule,
+            weight_decay=weight_decay,
+            label_smoothing=label_smoothing,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_split=validation_split,
+            early_stopping=early_stopping,
+            class_weight=class_weight,
+            shuffle=shuffle,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            callbacks=callbacks,
+            **kwargs,
+        )
+
+    def _build_model(
+        self,
+        hidden_layer_sizes=None,
+        activation=None,
+        dropout=None,
+        batch_normalization=None,
+    ) -> keras.Model:
+        sizes = _or(hidden_layer_sizes, self.hidden_layer_sizes)
+        activation = _or(activation, self.activation)
+        dropout = _or(dropout, self.dropout)
+        batch_normalization = _or(batch_normalization, self.batch_normalization)
+
+        inputs = keras.Input((self.n_features_in_,), name="pixels")
+        x = inputs
+        for i, units in enumerate(_as_tuple(sizes, "hidden_layer_sizes"), start=1):
+            x = keras.layers.Dense(
+                units, use_bias=not batch_normalization, name=f"dense_{i}"
+            )(x)
+            if batch_normalization:
+                x = keras.layers.BatchNormalization(name=f"batch_norm_{i}")(x)
+            x = keras.layers.Activation(activation, name=f"{activation}_{i}")(x)
+            if dropout:
+                x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
+        outputs = keras.layers.Dense(self.n_classes_, "softmax", name="softmax")(x)
+        return keras.Model(inputs, outputs, name="ann")
+
+
+class CNNClassifier(KerasClassifierBase):
+    __doc__ = f"""A convolutional network: conv and pooling blocks, dense, softmax.
+
+    Each block is ``convs_per_block`` 'same'-padded convolutions (each
+    optionally batch-normalized, then ReLU) followed by max pooling; the
+    blocks are followed by dense layers with dropout and a softmax over the
+    classes. The network reshapes its flat input rows to ``image_shape_``
+    itself, so it takes the same (n_samples, n_features) input as any
+    scikit-learn estimator. Scale the pixels to [0, 1] first, for example
+    with :class:`~skfashion.MinMax255`.
+
+    Parameters
+    ----------
+    filters : tuple of int, default=(16, 64)
+        The number of convolution filters of each block. Few filters at full
+        resolution make the default fast: the first convolution runs on
+        every pixel and costs the most.
+    convs_per_block : int, default=1
+        Convolutions per block before its pooling.
+    kernel_size : int, default=3
+        The convolutions' kernel size.
+    pool_size : int, default=2
+        The max pooling window and stride.
+    dense_units : tuple of int, default=(128,)
+        The units of the dense layers after the last block.
+    dropout : float, default=0.2
+        Dropout rate before each dense layer; 0 disables it.
+    batch_normalization : bool, default=True
+        Batch-normalize each convolution before its activation.
+    augmentation : bool, default=False
+        During training only, shift images randomly by up to 2 pixels and
+        flip them left to right: slower to converge, more accurate in the end.
+    image_shape : tuple of int or None, default=None
+        The (height, width, channels) of the images. By default it is taken
+        from image-shaped input ((n, h, w) or (n, h, w, c)); for flat rows it
+        is (s, s, 1) when the number of features is a square s*s (784 gives
+        28x28x1), else (1, n_features, 1).
+    {_TRAINING_PARAMETERS.format(learning_rate=2e-3, epochs=14, batch_size=128)}
+
+    {_ATTRIBUTES}
+    image_shape_ : tuple of int
+        The (height, width, channels) the network reshapes its input to.
+
+    See Also
+    --------
+    ANNClassifier : A dense network: faster, less accurate.
+
+    Examples
+    --------
+    >>> from skfashion import CNNClassifier, MinMax255, fetch_fashion_mnist
+    >>> from sklearn.pipeline import make_pipeline
+    >>> X, y = fetch_fashion_mnist(return_X_y=True)  # doctest: +SKIP
+    >>> model = make_pipeline(MinMax255(), CNNClassifier(random_state=0))
+    >>> model.fit(X, y).score(X_test, y_test)  # doctest: +SKIP
+    0.92...
+    """
+
+    def __init__(
+        self,
+        filters=(16, 64),
+        convs_per_block=1,
+        kernel_size=3,
+        pool_size=2,
+        dense_units=(128,),
+        dropout=0.2,
+        batch_normalization=True,
+        augmentation=False,
+        image_shape=None,
+        *,
+        optimizer="adamw",
+        learning_rate=2e-3,
+        lr_schedule="cosine",
+        weight_decay=1e-4,
+        label_smoothing=0.1,
+        epochs=14,
+        batch_size=128,
+        validation_split=0.0,
+        early_stopping=None,
+        class_weight=None,
+        shuffle=True,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        **kwargs,
+    ):
+        self.filters = filters
+        self.convs_per_block = convs_per_block
+        self.kernel_size = kernel_size
+        self.pool_size = pool_size
+        self.dense_units = dense_units
+        self.dropout = dropout
+        self.batch_normalization = batch_normalization
+        self.augmentation = augmentation
+        self.image_shape = image_shape
+        super().__init__(
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            lr_schedule=lr_schedule,
+            weight_decay=weight_decay,
+            label_smoothing=label_smoothing,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_split=validation_split,
+            early_stopping=early_stopping,
+            class_weight=class_weight,
+            shuffle=shuffle,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            callbacks=callbacks,
+            **kwargs,
+        )
+
+    def _infer_image_shape(self) -> tuple[int, int, int]:
+        n_features = self.n_features_in_
+        if self.image_shape is not None:
+            shape = tuple(int(d) for d in self.image_shape)
+            if len(shape) == 2:
+                shape = (*shape, 1)
+            if len(shape) != 3 or math.prod(shape) != n_features:
+                raise ValueError(
+                    f"image_shape={self.image_shape!r} does not hold the "
+                    f"{n_features} features of X: pass (height, width, channels) "
+                    "whose product is the number of features."
+                )
+            return shape
+        seen = tuple(self._input_image_shape)
+        if len(seen) in (2, 3):  # the training input was image-shaped
+            return (*seen, 1) if len(seen) == 2 else seen
+        side = math.isqrt(n_features)
+        if side * side == n_features:
+            return (side, side, 1)
+        return (1, n_features, 1)
+
+    def _build_model(
+        self,
+        filters=None,
+        convs_per_block=None,
+        kernel_size=None,
+        pool_size=None,
+        dense_units=None,
+        dropout=None,
+        batch_normalization=None,
+        augmentation=None,
+    ) -> keras.Model:
+        filters = _as_tuple(_or(filters, self.filters), "filters")
+        convs_per_block = _or(convs_per_block, self.convs_per_block)
+        kernel_size = _or(kernel_size, self.kernel_size)
+        pool_size = _or(pool_size, self.pool_size)
+        dense_units = _as_tuple(_or(dense_units, self.dense_units), "dense_units")
+        dropout = _or(dropout, self.dropout)
+        batch_normalization = _or(batch_normalization, self.batch_normalization)
+        augmentation = _or(augmentation, self.augmentation)
+        self.image_shape_ = self._infer_image_shape()
+
+        inputs = keras.Input((self.n_features_in_,), name="pixels")
+        x = keras.layers.Reshape(self.image_shape_, name="image")(inputs)
+        if augmentation:
+            height, width = self.image_shape_[:2]
+            x = keras.layers.RandomTranslation(
+                2 / height, 2 / width, fill_mode="constant", name="random_shift"
+            )(x)
+            x = keras.layers.RandomFlip("horizontal", name="random_flip")(x)
+        for block, n_filters in enumerate(filters, start=1):
+            for conv in range(1, convs_per_block + 1):
+                name = f"conv{block}" + (f"_{conv}" if convs_per_block > 1 else "")
+                x = keras.layers.Conv2D(
+                    n_filters,
+                    kernel_size,
+                    padding="same",
+                    use_bias=not batch_normalization,
+                    name=name,
+                )(x)
+                if batch_normalization:
+                    x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+                x = keras.layers.Activation("relu", name=f"{name}_relu")(x)
+            x = keras.layers.MaxPooling2D(
+                pool_size, padding="same", name=f"pool{block}"
+            )(x)
+        x = keras.layers.Flatten(name="flatten")(x)
+        for i, units in enumerate(dense_units, start=1):
+            if dropout:
+                x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
+            x = keras.layers.Dense(units, activation="relu", name=f"dense_{i}")(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout, name="dropout_out")(x)
+        outputs = keras.layers.Dense(self.n_classes_, "softmax", name="softmax")(x)
+        return keras.Model(inputs, outputs, name="cnn")
+
+
+def _or(override, value):
+    """A routed ``model__<name>`` override if given, else the parameter."""
+    return value if override is None else override
+
+
+def _as_tuple(value, name: str) -> tuple[int, ...]:
+    values = (value,) if isinstance(value, int) else tuple(value)
+    if not values or any(int(v) != v or v < 1 for v in values):
+        raise ValueError(f"{name} must hold positive integers, got {value!r}.")
+    return tuple(int(v) for v in values)
