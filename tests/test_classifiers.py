@@ -154,7 +154,7 @@ def test_routed_parameters(small):
         isinstance(layer, keras.layers.Dropout) and layer.rate == 0.5
         for layer in est.model_.layers
     )
-    assert type(est.model_.optimizer).__name__ == "Adam"
+    assert type(est.model_.optimizer).__name__ == "AdamW"
     sgd = clone(small).set_params(optimizer="sgd", optimizer__momentum=0.9).fit(X, y)
     assert type(sgd.model_.optimizer).__name__ == "SGD"
     assert sgd.model_.optimizer.momentum == 0.9
