@@ -30,6 +30,8 @@ from __future__ import annotations
 import copy
 import inspect
 import random
+import time
+import uuid
 import weakref
 from contextlib import contextmanager
 
@@ -154,6 +156,32 @@ def _predict_function(model: keras.Model):
         )
         _PREDICT_FUNCTIONS[model] = function
     return function
+
+
+def _without_single_replica_all_reduce(optimizer):
+    """Skip the optimizer's gradient all-reduce when there is one replica.
+
+    Keras' TensorFlow optimizer sums the gradients over the replicas with
+    ``ReplicaContext.all_reduce`` even without a distribution strategy. In a
+    traced train step that goes through ``tf.custom_gradient``, which
+    registers a gradient function in TensorFlow's process-wide registry; the
+    registry keeps the traced graph, and with it the captured variables,
+    alive for ever. Every fit then leaks about one copy of the network's
+    weights (TensorFlow issue 61791, keras-team/keras issue 17458). With a
+    single replica the sum is the identity, so this optimizer instance (and
+    no other: nothing in Keras is patched) returns the gradients unchanged.
+    """
+    if (
+        keras.backend.backend() == "tensorflow"
+        and hasattr(optimizer, "_all_reduce_sum_gradients")
+        and tf.distribute.get_strategy().num_replicas_in_sync == 1
+    ):
+        optimizer._all_reduce_sum_gradients = _identity
+    return optimizer
+
+
+def _identity(grads_and_vars):
+    return grads_and_vars
 
 
 class _ScikerasTags:
@@ -296,11 +324,14 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
         config.update(self._routed("optimizer"))
         optimizer = self.optimizer
         if isinstance(optimizer, keras.optimizers.Optimizer):
-            return type(optimizer).from_config({**optimizer.get_config(), **config})
-        if isinstance(optimizer, type):
-            return optimizer(**config)
-        # A name such as "adam": keras.optimizers.get knows the aliases.
-        return type(keras.optimizers.get(optimizer))(**config)
+            config = {**optimizer.get_config(), **config}
+            optimizer = type(optimizer).from_config(config)
+        elif isinstance(optimizer, type):
+            optimizer = optimizer(**config)
+        else:
+            # A name such as "adam": keras.optimizers.get knows the aliases.
+            optimizer = type(keras.optimizers.get(optimizer))(**config)
+        return _without_single_replica_all_reduce(optimizer)
 
     def _learning_rate(self, steps_per_epoch: int):
         if self.lr_schedule == "constant":
@@ -314,7 +345,10 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
         )
 
     def _compile(self, model: keras.Model, n_rows: int) -> keras.Model:
-        steps_per_epoch = -(-n_rows // (self.batch_size or 32))
+        # Keras holds out the validation rows before batching: the schedule
+        # must span the steps actually taken, or it never reaches its end.
+        n_train = n_rows - int(n_rows * (self.validation_split or 0.0))
+        steps_per_epoch = -(-max(1, n_train) // (self.batch_size or 32))
         model.compile(
             optimizer=self._make_optimizer(steps_per_epoch),
             loss=keras.losses.CategoricalCrossentropy(
@@ -354,8 +388,17 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
                     "get_params() for the others."
                 )
 
-    def _make_callbacks(self) -> list:
-        """Fresh copies of the callbacks, so fit never changes the parameter."""
+    def _make_callbacks(self, X, y, *, resume: bool = False) -> list:
+        """Fresh copies of the callbacks, so fit never changes the parameter.
+
+        Copies with a ``set_fit_context`` method (skfashion's callbacks) are
+        given this estimator and the training data; the protocol is described
+        in :mod:`skfashion.callbacks._base`. The run id drawn here names the
+        fit's run folder, the same for all callbacks; training that
+        continues (``resume``) keeps it, so its logs go on in the same run.
+        """
+        if not (resume and getattr(self, "_run_id", None)):
+            self._run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         callbacks = []
         for callback in self.callbacks or []:
             if isinstance(callback, type):
@@ -367,6 +410,8 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
                 )
             else:
                 callback = copy.deepcopy(callback)
+            if hasattr(callback, "set_fit_context"):
+                callback.set_fit_context(self, X, y)
             callbacks.append(callback)
         if self.early_stopping:
             monitor = "val_loss" if self.validation_split else "loss"
@@ -401,10 +446,10 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
     def _train(self, X, y, sample_weight, *, partial: bool, **kwargs):
         """Train within the seeded context; leave no half-fitted state behind."""
         self._check_routed_params()
-        self._fit_callbacks = self._make_callbacks()
-        self._predict_callbacks = []
         warm = partial or self.warm_start
         epoch = self.current_epoch if (warm and self.__sklearn_is_fitted__()) else 0
+        self._fit_callbacks = self._make_callbacks(X, y, resume=epoch > 0)
+        self._predict_callbacks = []
         sample_weight = self._sample_weight(y, sample_weight)
         if self.warm_start and not partial and epoch:
             # Continue from the current weights with a fresh optimizer, whose
@@ -423,7 +468,11 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
             raise
         finally:
             # Callbacks hold the model and, for TensorBoard, open writers:
-            # they are not part of the fitted state to pickle or clone.
+            # they are not part of the fitted state to pickle or clone. Keras
+            # skips on_train_end when training fails; this closes the writers.
+            for callback in self._fit_callbacks:
+                if hasattr(callback, "clear_fit_context"):
+                    callback.clear_fit_context()
             self._fit_callbacks = []
         return self
 

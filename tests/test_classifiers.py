@@ -1,5 +1,6 @@
 """ANNClassifier and CNNClassifier: the scikit-learn contract, on small data."""
 
+import gc
 import os
 import pickle
 import random
@@ -312,3 +313,27 @@ def test_interrupted_fit_leaves_estimator_unfitted(small):
     with pytest.raises(NotFittedError):
         est.predict(X)
     assert not [name for name in vars(est) if name.endswith("_")]
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="Linux only")
+def test_many_fits_keep_memory_bounded():
+    # A wide layer makes a leak of the weights visible: Keras' optimizer
+    # used to keep about one copy of them per fit (6.4 MB here), which
+    # skfashion's optimizer setup avoids. 30 fits, as in a grid search.
+    X = np.random.RandomState(0).rand(128, 784).astype(np.float32)
+    y = np.arange(128) % 10
+    resident = []
+    for seed in range(30):
+        ANNClassifier(
+            hidden_layer_sizes=(2048,), epochs=1, batch_size=64, random_state=seed
+        ).fit(X, y).predict(X[:3])
+        gc.collect()
+        resident.append(_resident_mb())
+    growth = resident[-1] - resident[9]
+    # Measured: about 7 MB over these 20 fits, against 130 MB with the leak.
+    assert growth < 40, f"memory grew {growth:.0f} MB over 20 fits: {resident}"
