@@ -2,6 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import callbacks, plotting
 from .classifiers import ANNClassifier, CNNClassifier
 from .datasets import fetch_fashion_mnist, read_idx, write_idx
 from .preprocessing import MinMax255
@@ -16,7 +17,9 @@ __all__ = [
     "CNNClassifier",
     "MinMax255",
     "__version__",
+    "callbacks",
     "fetch_fashion_mnist",
+    "plotting",
     "read_idx",
     "write_idx",
 ]

@@ -1,0 +1,8 @@
+"""``python -m skfashion``: the same as the ``skfashion`` command."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Pictures of clothes as Fashion-MNIST images: 28x28, light garment on dark.
+
+Fashion-MNIST's images were made from product photos on white: trimmed to
+the garment, shrunk to fit 28x28 (longest side 28 pixels, centered),
+negated and converted to 8-bit grayscale. So its images show a light
+garment on a black background, and a network trained on them expects that.
+:func:`image_to_pixels` does the same to any PNG or JPEG file.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+__all__ = ["SIDE", "image_to_pixels"]
+
+#: Fashion-MNIST's image side, in pixels.
+SIDE = 28
+
+# A pixel belongs to the background when it is within this many gray levels
+# of the background's (5% of the range, as in Fashion-MNIST's conversion).
+_BACKGROUND_TOLERANCE = 13
+
+
+def image_to_pixels(path: str | os.PathLike) -> np.ndarray:
+    """Read an image file as one Fashion-MNIST row of 784 pixels.
+
+    The steps:
+
+    1. The file is opened with Pillow (PNG, JPEG and any format Pillow
+       reads) and converted to 8-bit grayscale; transparent parts become
+       white.
+    2. If its border is mostly light (the median of its outermost pixels is
+       above 127), as in a photo of a garment on white, the image is
+       inverted: Fashion-MNIST shows a light garment on a dark background.
+    3. An image of exactly 28x28 pixels is kept as it is. Any other is
+       trimmed to the garment (the rows and columns that differ from the
+       background color by more than 5%), shrunk or enlarged so that its
+       longest side is 28 pixels, keeping its aspect ratio, and centered on
+       a black 28x28 canvas.
+
+    Fashion-MNIST's images were also sharpened; that step is left out.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The image file.
+
+    Returns
+    -------
+    pixels : ndarray of shape (784,) and dtype uint8
+        The image's 28x28 pixels, row by row, 0 (black) to 255 (white).
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read; ``PIL.UnidentifiedImageError`` (an
+        ``OSError``) if it is not an image Pillow knows.
+    """
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.load()
+        gray = _grayscale(image)
+    pixels = np.asarray(gray, dtype=np.uint8)
+    if _border_is_light(pixels):
+        pixels = 255 - pixels
+    if pixels.shape != (SIDE, SIDE):
+        pixels = _fit_to_square(_trim(pixels))
+    return pixels.reshape(SIDE * SIDE)
+
+
+def _grayscale(image):
+    """8-bit grayscale; transparent pixels composited onto white."""
+    from PIL import Image
+
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        image = image.convert("RGBA")
+        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, image)
+    return image.convert("L")
+
+
+def _border(pixels: np.ndarray) -> np.ndarray:
+    return np.concatenate([pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]])
+
+
+def _border_is_light(pixels: np.ndarray) -> bool:
+    return float(np.median(_border(pixels))) > 127
+
+
+def _trim(pixels: np.ndarray) -> np.ndarray:
+    """The smallest box holding every pixel unlike the background."""
+    background = float(np.median(_border(pixels)))
+    mask = np.abs(pixels.astype(np.int16) - background) > _BACKGROUND_TOLERANCE
+    if not mask.any():  # a blank image: nothing to trim to
+        return pixels
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    return pixels[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _fit_to_square(pixels: np.ndarray) -> np.ndarray:
+    """Scale the longest side to 28 and center it on a black 28x28 canvas."""
+    from PIL import Image
+
+    height, width = pixels.shape
+    scale = SIDE / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resized = np.asarray(
+        Image.fromarray(pixels).resize(size, Image.Resampling.LANCZOS), np.uint8
+    )
+    canvas = np.zeros((SIDE, SIDE), dtype=np.uint8)
+    top = (SIDE - resized.shape[0]) // 2
+    left = (SIDE - resized.shape[1]) // 2
+    canvas[top : top + resized.shape[0], left : left + resized.shape[1]] = resized
+    return canvas

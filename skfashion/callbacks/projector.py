@@ -1,0 +1,402 @@
+"""A layer's outputs for probe images, for TensorBoard's Embedding Projector."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+
+import keras
+import numpy as np
+
+from ._base import FitContextCallback
+
+__all__ = ["EmbeddingProjector"]
+
+# The Projector loads the sprite into a WebGL texture: at most 8192 pixels a
+# side.
+MAX_SPRITE_SIDE = 8192
+
+_CONFIG_FILE = "projector_config.pbtxt"
+
+
+class EmbeddingProjector(FitContextCallback):
+    """Follow how the network groups probe images, in TensorBoard's Projector.
+
+    The outputs of one layer (by default the softmax: the class
+    probabilities) for a fixed sample of probe images are saved before
+    training, as training goes on and at its end. Each of these snapshots
+    is its own embedding in the Projector, named by the layer and the step,
+    for example ``softmax@epoch_003``; its metadata give each point's true
+    and predicted class, and the probe images are shown as thumbnails. Going
+    through the snapshots shows the classes separate, from the random
+    network to the trained one; coloring by ``correct`` shows the mistakes.
+
+    The probe is a stratified sample of ``n_probe`` images from the
+    validation rows (the last ``validation_split`` of the training data, as
+    Keras takes them), or from the training data without a validation split.
+
+    Files go to the ``projector`` run of the fit's run folder (see
+    :class:`TensorBoard`): ``projector_config.pbtxt``, per snapshot a
+    ``<name>.tsv`` of outputs and a ``<name>.metadata.tsv`` of labels, and
+    one sprite image of the probe images. Its event file (the snapshots'
+    probe accuracy, as text) is what makes TensorBoard list the run.
+
+    Parameters
+    ----------
+    log_dir : str or path-like, default="runs"
+        The folder under which each fit makes its run folder (shared with the
+        other skfashion callbacks of the same fit).
+    layer : str, default="softmax"
+        The name of the layer whose outputs are shown, for example
+        ``"dense_1"`` for the features the classifier's last layer receives.
+        Outputs with more than one axis per image are flattened.
+    n_probe : int, default=300
+        The number of probe images sampled from the training data.
+    probe : tuple (X, y) or None, default=None
+        The probe images and their labels, instead of a sample: ``X`` as the
+        classifier receives it in ``fit`` (after the steps of a Pipeline).
+        Pass it with ``partial_fit``, so that all calls show the same images.
+    target_names : sequence or mapping of str, default=None
+        The class names, indexed by the labels (a list of names for labels
+        0, 1, ... such as ``fetch_fashion_mnist().target_names``, or a
+        dictionary). By default the labels themselves are shown.
+    every_n_epochs : int or None, default=1
+        Take a snapshot every this many epochs; None takes none per epoch.
+    every_n_batches : int or None, default=None
+        Take a snapshot every this many batches. Snapshots are then named by
+        the number of batches trained (``softmax@step_000120``), not epochs.
+    sprite : bool, default=True
+        Show the probe images as thumbnails. Needs image-shaped input: a
+        CNNClassifier's ``image_shape_``, or a square number of pixels.
+
+    See Also
+    --------
+    TensorBoard : The training curves and weight histograms.
+
+    Examples
+    --------
+    >>> from skfashion import CNNClassifier, fetch_fashion_mnist
+    >>> from skfashion.callbacks import EmbeddingProjector
+    >>> data = fetch_fashion_mnist()  # doctest: +SKIP
+    >>> projector = EmbeddingProjector("runs", target_names=data.target_names)
+    >>> model = CNNClassifier(validation_split=0.1, callbacks=[projector])
+    >>> model.fit(data.data / 255, data.target)  # doctest: +SKIP
+
+    Then run ``tensorboard --logdir runs`` and open the Projector tab.
+    """
+
+    _runtime = (
+        *FitContextCallback._runtime,
+        "_dir",
+        "_writer",
+        "_config",
+        "_probe_model",
+        "_rows",
+        "_labels",
+        "_index",
+        "_classes",
+        "_sprite",
+        "_started",
+        "_epoch",
+        "_step",
+        "_steps_per_epoch",
+        "_batches",
+    )
+
+    def __init__(
+        self,
+        log_dir="runs",
+        layer="softmax",
+        n_probe=300,
+        probe=None,
+        target_names=None,
+        every_n_epochs=1,
+        every_n_batches=None,
+        sprite=True,
+    ):
+        super().__init__()
+        self.log_dir = log_dir
+        self.layer = layer
+        self.n_probe = n_probe
+        self.probe = probe
+        self.target_names = target_names
+        self.every_n_epochs = every_n_epochs
+        self.every_n_batches = every_n_batches
+        self.sprite = sprite
+
+    def _check_params(self) -> None:
+        for name in ("n_probe", "every_n_epochs", "every_n_batches"):
+            value = getattr(self, name)
+            if value is None and name != "n_probe":
+                continue
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(
+                    f"{name} must be a positive integer"
+                    + ("" if name == "n_probe" else " or None")
+                    + f", got {value!r}."
+                )
+        if self.probe is not None and (
+            not isinstance(self.probe, (tuple, list)) or len(self.probe) != 2
+        ):
+            raise ValueError(
+                "probe must be a tuple (X, y) of images and their labels, got "
+                f"{type(self.probe).__name__}."
+            )
+
+    # -------------------------------------------------------------- training
+    def on_train_begin(self, logs=None):
+        self._check_params()
+        self._probe_model = _layer_and_output(self.model, self.layer)
+        self._rows, labels, self._index = self._probe_data()
+        self._labels = [self._name(label) for label in labels]
+        estimator = getattr(self, "_estimator", None)
+        n_outputs = self.model.outputs[0].shape[-1]
+        self._classes = getattr(estimator, "classes_", np.arange(n_outputs))
+        self._sprite = self._sprite_settings()
+
+        import tensorflow as tf
+        from google.protobuf import text_format
+        from tensorboard.plugins import projector
+
+        self._dir = self._run_dir() / "projector"
+        self._dir.mkdir(parents=True, exist_ok=True)
+        # A fit that continues an earlier one (warm_start, partial_fit) adds
+        # its snapshots to the earlier ones.
+        self._config = projector.ProjectorConfig()
+        config_file = self._dir / _CONFIG_FILE
+        if config_file.exists():
+            text_format.Parse(config_file.read_text(), self._config)
+        self._writer = tf.summary.create_file_writer(str(self._dir))
+        self._started = False
+        self._step = None
+        self._steps_per_epoch = (self.params or {}).get("steps")
+        self._batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if not self._started:
+            # Here, not in on_train_begin: only now is the first epoch known
+            # (training may continue an earlier fit).
+            self._started = True
+            self._step = (
+                epoch * (self._steps_per_epoch or 0) if self.every_n_batches else epoch
+            )
+            self._snapshot()
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches += 1
+        if not self.every_n_batches:
+            return
+        if self._steps_per_epoch:
+            self._step = self._epoch * self._steps_per_epoch + batch + 1
+        else:  # a data set of unknown length: count from this fit's start
+            self._step = self._batches
+        if self._step % self.every_n_batches == 0:
+            self._snapshot()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.every_n_batches:
+            self._step = epoch + 1
+        if self.every_n_epochs and (epoch + 1) % self.every_n_epochs == 0:
+            self._snapshot()
+
+    def on_train_end(self, logs=None):
+        if getattr(self, "_started", False):
+            self._snapshot()  # the trained network, unless already taken
+        super().on_train_end(logs)
+
+    def _close(self) -> None:
+        writer = getattr(self, "_writer", None)
+        if writer is not None:
+            writer.close()
+        self._writer = None
+
+    # -------------------------------------------------------------- the probe
+    def _probe_data(self):
+        """The probe's model input rows, labels and row numbers."""
+        estimator = getattr(self, "_estimator", None)
+        if self.probe is not None:
+            X, y = self.probe
+            index = np.arange(len(y))
+        elif estimator is not None:
+            from sklearn.utils import _safe_indexing
+
+            X, y = self._fit_X, self._fit_y
+            pool = np.arange(len(y))
+            split = getattr(estimator, "validation_split", 0) or 0
+            if split:
+                # The rows Keras validates on: the last ones, before shuffling.
+                pool = pool[math.floor(len(y) * (1.0 - split)) :]
+            y = np.asarray(y)
+            index = pool[_stratified_sample(y[pool], self.n_probe)]
+            X, y = _safe_indexing(X, index), y[index]
+        else:
+            raise ValueError(
+                "EmbeddingProjector has no probe images: pass probe=(X, y), or "
+                "use it as a callback of a skfashion classifier, which gives "
+                "it the training data."
+            )
+        y = np.asarray(y)
+        if len(X) != len(y):
+            raise ValueError(
+                f"The probe has {len(X)} images but {len(y)} labels; pass "
+                "probe=(X, y) with one label per image."
+            )
+        if y.ndim == 2:  # one-hot labels, as Keras takes them
+            y = y.argmax(axis=1)
+        if estimator is not None:
+            rows, _ = estimator._validate_data(X)
+        else:
+            rows = np.asarray(X, dtype=np.float32).reshape(len(y), -1)
+        return rows, y, index
+
+    def _name(self, label) -> str:
+        name = label if self.target_names is None else self.target_names[label]
+        # Tabs and line breaks would break the metadata file's columns.
+        return " ".join(str(name).split())
+
+    def _sprite_settings(self):
+        """(file name, (h, w, c)) of the probe's sprite, or None for none."""
+        if not self.sprite:
+            return None
+        n_images, n_features = self._rows.shape
+        shape = getattr(getattr(self, "_estimator", None), "image_shape_", None)
+        if shape is None:
+            side = math.isqrt(n_features)
+            shape = (side, side, 1) if side * side == n_features else None
+        if shape is None or shape[-1] not in (1, 3):
+            warnings.warn(
+                f"EmbeddingProjector shows no thumbnails: the {n_features} "
+                "features of an image are not a square grayscale or RGB image. "
+                "Use a CNNClassifier with image_shape, or pass sprite=False.",
+                stacklevel=2,
+            )
+            return None
+        height, width = shape[:2]
+        n_side = math.ceil(math.sqrt(n_images))
+        if n_side * max(height, width) > MAX_SPRITE_SIDE:
+            raise ValueError(
+                f"{n_images} probe images of {height}x{width} pixels make a "
+                f"sprite of {n_side * height}x{n_side * width} pixels, more "
+                f"than the Projector's {MAX_SPRITE_SIDE}x{MAX_SPRITE_SIDE}: "
+                "use fewer probe images, or sprite=False."
+            )
+        # Named after the images: a continued fit with another probe writes
+        # its own sprite, and the earlier snapshots keep theirs.
+        digest = hashlib.sha1(self._rows.tobytes()).hexdigest()[:8]
+        return f"sprite_{digest}.png", tuple(shape)
+
+    # ------------------------------------------------------------- snapshots
+    def _snapshot(self) -> None:
+        unit = "step" if self.every_n_batches else "epoch"
+        width = 6 if self.every_n_batches else 3
+        name = f"{self.layer}@{unit}_{self._step:0{width}d}"
+        if any(e.tensor_name == name for e in self._config.embeddings):
+            return  # the end of training, if its last epoch took one already
+
+        outputs, proba = self._probe_model(self._rows, training=False)
+        outputs = keras.ops.convert_to_numpy(outputs).reshape(len(self._rows), -1)
+        predicted = self._classes[np.argmax(keras.ops.convert_to_numpy(proba), 1)]
+        predicted = [self._name(label) for label in predicted]
+        correct = [p == t for p, t in zip(predicted, self._labels, strict=True)]
+
+        np.savetxt(self._dir / f"{name}.tsv", outputs, fmt="%.6g", delimiter="\t")
+        # A header row: the Projector needs one with more than one column.
+        columns = zip(self._labels, predicted, correct, self._index, strict=True)
+        lines = ["label\tpredicted\tcorrect\tindex"] + [
+            f"{t}\t{p}\t{'yes' if c else 'no'}\t{i}" for t, p, c, i in columns
+        ]
+        metadata = self._dir / f"{name}.metadata.tsv"
+        metadata.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+        embedding = self._config.embeddings.add()
+        embedding.tensor_name = name
+        embedding.tensor_path = f"{name}.tsv"
+        embedding.tensor_shape.extend(outputs.shape)
+        embedding.metadata_path = metadata.name
+        if self._sprite is not None:
+            file_name, shape = self._sprite
+            if not (self._dir / file_name).exists():
+                _save_sprite(self._dir / file_name, self._rows, shape)
+            embedding.sprite.image_path = file_name
+            embedding.sprite.single_image_dim.extend([shape[1], shape[0]])
+
+        import tensorflow as tf
+        from tensorboard.plugins import projector
+
+        projector.visualize_embeddings(str(self._dir), self._config)
+        with self._writer.as_default(step=self._step):
+            accuracy = float(np.mean(correct))
+            tf.summary.text(
+                "snapshots",
+                f"`{name}`: {accuracy:.1%} of the {len(correct)} probe images "
+                "classified right",
+            )
+        self._writer.flush()
+
+
+def _layer_and_output(model: keras.Model, layer: str) -> keras.Model:
+    """A model giving ``layer``'s output and ``model``'s, sharing its weights."""
+    names = [item.name for item in model.layers]
+    if layer not in names:
+        raise ValueError(
+            f"EmbeddingProjector: the model {model.name!r} has no layer "
+            f"{layer!r}; its layers are {names}."
+        )
+    # The input as a tensor, not a list of one, or Keras warns on each call.
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    return keras.Model(inputs, [model.get_layer(layer).output, model.outputs[0]])
+
+
+def _stratified_sample(y: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """Positions of ``n`` rows of ``y``, its classes in proportion.
+
+    Every class has a row if ``n`` allows, even one with a single row (where
+    scikit-learn's stratified splitters refuse). The
+    positions are sorted by class, so the sprite shows the classes in blocks.
+    """
+    _, codes = np.unique(y, return_inverse=True)
+    codes = codes.ravel()
+    if n >= len(y):
+        chosen = np.arange(len(y))
+    else:
+        shuffled = np.random.default_rng(seed).permutation(len(y))
+        counts = np.bincount(codes)
+        # Each row's rank among the shuffled rows of its class, as a share of
+        # the class: the n smallest shares take one row of every class, then
+        # the classes in proportion.
+        rank = np.empty(len(y))
+        for code, count in enumerate(counts):
+            rank[shuffled[codes[shuffled] == code]] = np.arange(count)
+        share = rank / counts[codes]
+        chosen = np.argsort(share[shuffled], kind="stable")[:n]
+        chosen = shuffled[chosen]
+    return chosen[np.lexsort((chosen, codes[chosen]))]
+
+
+def _save_sprite(path, rows: np.ndarray, shape: tuple[int, int, int]) -> None:
+    """The images tiled row by row into a square PNG, as the Projector takes it.
+
+    Grayscale images are drawn dark on white, like skfashion's plots.
+    """
+    from matplotlib.image import imsave
+
+    height, width, channels = shape
+    images = rows.reshape(len(rows), height, width, channels).astype(np.float64)
+    low, high = images.min(), images.max()
+    images = (images - low) / (high - low) if high > low else np.zeros_like(images)
+    if channels == 1:
+        images = 1.0 - images
+    n_side = math.ceil(math.sqrt(len(images)))
+    blank = np.ones((n_side * n_side - len(images), *images.shape[1:]))
+    grid = np.concatenate([images, blank]).reshape(
+        n_side, n_side, height, width, channels
+    )
+    sprite = grid.transpose(0, 2, 1, 3, 4).reshape(
+        n_side * height, n_side * width, channels
+    )
+    if channels == 1:
+        imsave(path, sprite[..., 0], cmap="gray", vmin=0.0, vmax=1.0)
+    else:
+        imsave(path, sprite)
