@@ -29,8 +29,8 @@ def image_to_pixels(path: str | os.PathLike) -> np.ndarray:
     The steps:
 
     1. The file is opened with Pillow (PNG, JPEG and any format Pillow
-       reads) and converted to 8-bit grayscale; transparent parts become
-       white.
+       reads), turned upright if its EXIF data says it is rotated, and
+       converted to 8-bit grayscale; transparent parts become white.
     2. If its border is mostly light (the median of its outermost pixels is
        above 127), as in a photo of a garment on white, the image is
        inverted: Fashion-MNIST shows a light garment on a dark background.
@@ -57,12 +57,15 @@ def image_to_pixels(path: str | os.PathLike) -> np.ndarray:
     OSError
         If the file cannot be read; ``PIL.UnidentifiedImageError`` (an
         ``OSError``) if it is not an image Pillow knows.
+    PIL.Image.DecompressionBombError
+        If the image is larger than Pillow's safety limit (about 179
+        million pixels).
     """
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     with Image.open(path) as image:
-        image.load()
-        gray = _grayscale(image)
+        # Upright, as a phone photo's EXIF orientation says it is shown.
+        gray = _grayscale(ImageOps.exif_transpose(image))
     pixels = np.asarray(gray, dtype=np.uint8)
     if _border_is_light(pixels):
         pixels = 255 - pixels
