@@ -33,9 +33,9 @@ class MinMax255(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     Attributes
     ----------
     n_features_in_ : int
-        Number of features seen during :term:`fit`. Set only by ``fit``.
+        Number of features seen during ``fit``. Set only by ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, when ``X`` has feature
+        Names of features seen during ``fit``, when ``X`` has feature
         names that are all strings. Set only by ``fit``.
 
     See Also

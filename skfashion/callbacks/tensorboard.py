@@ -58,8 +58,8 @@ class TensorBoard(FitContextCallback):
     --------
     EmbeddingProjector : The network's outputs for probe images, in
         TensorBoard's Projector.
-    keras.callbacks.TensorBoard : Keras' own, which writes into ``log_dir``
-        itself: every fit into the same folder.
+    keras.callbacks.TensorBoard : Keras' own, which writes every fit into
+        the same ``log_dir``.
 
     Examples
     --------
