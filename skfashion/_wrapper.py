@@ -359,9 +359,32 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
         return model
 
     def _build_keras_model(self) -> keras.Model:
-        return self._compile(
-            self._build_model(**self._routed("model")), self._n_train_rows
-        )
+        seed = self._seed()
+        self._layer_seeds = None if seed is None else random.Random(seed)
+        try:
+            model = self._build_model(**self._routed("model"))
+        finally:
+            del self._layer_seeds
+        return self._compile(model, self._n_train_rows)
+
+    def _layer_seed(self) -> int | None:
+        """The seed of the next random layer or initializer ``_build_model`` makes.
+
+        Keras draws the seed of an unseeded layer from Python's global
+        ``random``, which any other thread of the process can advance
+        between the seeding and the building (a Dask worker's event loop
+        does, several times a second): the weights would then differ from
+        run to run. These seeds come from a generator of the estimator's
+        own, seeded like Keras' (so the weights are the same as with
+        Keras' draws in a quiet process). ``None`` without a
+        ``random_state``: Keras then draws as usual.
+        """
+        rng = getattr(self, "_layer_seeds", None)
+        return None if rng is None else rng.randint(1, int(1e9))
+
+    def _glorot(self) -> keras.initializers.Initializer:
+        """Keras' default kernel initializer, seeded by :meth:`_layer_seed`."""
+        return keras.initializers.GlorotUniform(seed=self._layer_seed())
 
     def _initialize(self, X, y=None):
         # scikeras' own _initialize, less its random-state handling: with

@@ -181,14 +181,24 @@ class ANNClassifier(KerasClassifierBase):
         x = inputs
         for i, units in enumerate(_as_tuple(sizes, "hidden_layer_sizes"), start=1):
             x = keras.layers.Dense(
-                units, use_bias=not batch_normalization, name=f"dense_{i}"
+                units,
+                use_bias=not batch_normalization,
+                kernel_initializer=self._glorot(),
+                name=f"dense_{i}",
             )(x)
             if batch_normalization:
                 x = keras.layers.BatchNormalization(name=f"batch_norm_{i}")(x)
             x = keras.layers.Activation(activation, name=f"{activation}_{i}")(x)
             if dropout:
-                x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
-        outputs = keras.layers.Dense(self.n_classes_, "softmax", name="softmax")(x)
+                x = keras.layers.Dropout(
+                    dropout, seed=self._layer_seed(), name=f"dropout_{i}"
+                )(x)
+        outputs = keras.layers.Dense(
+            self.n_classes_,
+            "softmax",
+            kernel_initializer=self._glorot(),
+            name="softmax",
+        )(x)
         return keras.Model(inputs, outputs, name="ann")
 
 
@@ -353,9 +363,15 @@ class CNNClassifier(KerasClassifierBase):
         if augmentation:
             height, width = self.image_shape_[:2]
             x = keras.layers.RandomTranslation(
-                2 / height, 2 / width, fill_mode="constant", name="random_shift"
+                2 / height,
+                2 / width,
+                fill_mode="constant",
+                seed=self._layer_seed(),
+                name="random_shift",
             )(x)
-            x = keras.layers.RandomFlip("horizontal", name="random_flip")(x)
+            x = keras.layers.RandomFlip(
+                "horizontal", seed=self._layer_seed(), name="random_flip"
+            )(x)
         for block, n_filters in enumerate(filters, start=1):
             for conv in range(1, convs_per_block + 1):
                 name = f"conv{block}" + (f"_{conv}" if convs_per_block > 1 else "")
@@ -364,6 +380,7 @@ class CNNClassifier(KerasClassifierBase):
                     kernel_size,
                     padding="same",
                     use_bias=not batch_normalization,
+                    kernel_initializer=self._glorot(),
                     name=name,
                 )(x)
                 if batch_normalization:
@@ -375,11 +392,25 @@ class CNNClassifier(KerasClassifierBase):
         x = keras.layers.Flatten(name="flatten")(x)
         for i, units in enumerate(dense_units, start=1):
             if dropout:
-                x = keras.layers.Dropout(dropout, name=f"dropout_{i}")(x)
-            x = keras.layers.Dense(units, activation="relu", name=f"dense_{i}")(x)
+                x = keras.layers.Dropout(
+                    dropout, seed=self._layer_seed(), name=f"dropout_{i}"
+                )(x)
+            x = keras.layers.Dense(
+                units,
+                activation="relu",
+                kernel_initializer=self._glorot(),
+                name=f"dense_{i}",
+            )(x)
         if dropout:
-            x = keras.layers.Dropout(dropout, name="dropout_out")(x)
-        outputs = keras.layers.Dense(self.n_classes_, "softmax", name="softmax")(x)
+            x = keras.layers.Dropout(
+                dropout, seed=self._layer_seed(), name="dropout_out"
+            )(x)
+        outputs = keras.layers.Dense(
+            self.n_classes_,
+            "softmax",
+            kernel_initializer=self._glorot(),
+            name="softmax",
+        )(x)
         return keras.Model(inputs, outputs, name="cnn")
 
 

@@ -4,6 +4,8 @@ import gc
 import os
 import pickle
 import random
+import threading
+import time
 
 import joblib
 import keras
@@ -209,6 +211,28 @@ def test_reproducible_and_leaves_no_global_state(small, fashion):
     assert tf.random.uniform((2,)).shape == (2,)
 
 
+def test_reproducible_while_other_threads_draw_random_numbers(small):
+    # A Dask worker's event loop, for one, draws from Python's global random
+    # while a fit runs in another thread; the layers' seeds do not come from it.
+    X, y = _blobs()
+    quiet = clone(small).fit(X, y).predict_proba(X)
+    stop = threading.Event()
+
+    def draw():
+        while not stop.is_set():
+            random.random()
+            time.sleep(0.0005)
+
+    thread = threading.Thread(target=draw, daemon=True)
+    thread.start()
+    try:
+        noisy = clone(small).fit(X, y).predict_proba(X)
+    finally:
+        stop.set()
+        thread.join()
+    assert_array_equal(noisy, quiet)
+
+
 def test_clone_and_pickle_round_trips(small, tmp_path):
     X, y = _blobs()
     recorder = Recorder()
@@ -280,8 +304,15 @@ def test_in_grid_search_and_cross_validation(fashion):
         (np.ones((10, 4)), np.zeros(10), ValueError, "at least 2 classes"),
         (np.ones((10, 4)), None, ValueError, "requires y to be passed"),
         (np.ones((10, 4)), np.arange(9) % 2, ValueError, "inconsistent numbers"),
+        (np.full((10, 4), "a"), np.arange(10) % 2, ValueError, "convert string"),
+        (np.ones((10, 4), complex), np.arange(10) % 2, ValueError, "Complex data"),
+        (np.ones(10), np.arange(10) % 2, ValueError, "Expected 2D array"),
+        (np.ones((10, 4)), np.ones((10, 2)), ValueError, "y should be a 1d array"),
     ],
-    ids=["nan", "inf", "empty", "sparse", "continuous", "one-class", "no-y", "lengths"],
+    ids=[
+        *("nan", "inf", "empty", "sparse", "continuous", "one-class", "no-y"),
+        *("lengths", "strings", "complex", "1d-X", "2d-y"),
+    ],
 )
 def test_bad_training_input(small, X, y, error, message):
     with pytest.raises(error, match=message):

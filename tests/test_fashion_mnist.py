@@ -222,7 +222,8 @@ def test_data_home(tmp_path, monkeypatch):
     assert not (tmp_path / "other").exists()
 
 
-def _fetch_in_process(home, mirror):
+def _fetch_in_process(home, mirror, barrier):
+    barrier.wait(timeout=600)  # once all have started: fetch at the same time
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         X, y = fetch_fashion_mnist(
@@ -233,11 +234,14 @@ def _fetch_in_process(home, mirror):
 
 def test_concurrent_fetches_leave_a_valid_cache(real_data_dir, tmp_path):
     context = multiprocessing.get_context("spawn")
-    with context.Pool(2) as pool:
+    n_processes = 4
+    with context.Manager() as manager, context.Pool(n_processes) as pool:
+        barrier = manager.Barrier(n_processes)
         results = pool.starmap(
-            _fetch_in_process, [(tmp_path, real_data_dir.as_uri())] * 2
+            _fetch_in_process,
+            [(tmp_path, real_data_dir.as_uri(), barrier)] * n_processes,
         )
-    assert results[0] == results[1]
+    assert all(result == results[0] for result in results)  # the same data
     assert results[0][1] == [1000] * 10
     assert not [n for n in _cache_files(tmp_path) if n.endswith(".part")]
     # What is cached loads with no network and matches the official files.

@@ -83,7 +83,9 @@ def check_mirrors(mirrors: list[str]) -> list[str]:
         if scheme not in ALLOWED_SCHEMES:
             raise ValueError(
                 f"Mirror {mirror!r} has scheme {scheme!r}; only "
-                f"{', '.join(s + '://' for s in ALLOWED_SCHEMES)} URLs are accepted."
+                f"{', '.join(s + '://' for s in ALLOWED_SCHEMES)} URLs are accepted. "
+                "For a local folder, pass its file:// URL: "
+                "pathlib.Path(folder).resolve().as_uri()."
             )
         checked.append(str(mirror).rstrip("/") + "/")
     return checked
@@ -97,6 +99,18 @@ class TransferError(OSError):
     """A download ended before all the announced bytes came."""
 
 
+class CacheWriteError(OSError):
+    """The cache folder cannot be written (full, read-only, ...): no retry helps."""
+
+
+def _cannot_write(target: Path, exc: OSError) -> CacheWriteError:
+    return CacheWriteError(
+        f"Could not write {target.name} into {target.parent} ({exc}); nothing "
+        "was cached. Free some disk space there and check that it is writable, "
+        "or pass another data_home."
+    )
+
+
 def _download(url: str, target: Path, sha256: str, timeout: float) -> None:
     """Download ``url`` to ``target``, atomically, if its SHA-256 matches.
 
@@ -104,11 +118,15 @@ def _download(url: str, target: Path, sha256: str, timeout: float) -> None:
     stays on one file system and is atomic), hashed as they arrive; the file
     is moved into place only after the hash matched, and removed on any
     failure, including KeyboardInterrupt. Concurrent downloads of the same file
-    each use their own temporary file, and the last rename wins.
+    each use their own temporary file, and the last rename wins. A failure to
+    write the file raises :class:`CacheWriteError`, which is not retried.
     """
-    fd, tmp = tempfile.mkstemp(
-        prefix=target.name + ".", suffix=".part", dir=target.parent
-    )
+    try:
+        fd, tmp = tempfile.mkstemp(
+            prefix=target.name + ".", suffix=".part", dir=target.parent
+        )
+    except OSError as exc:
+        raise _cannot_write(target, exc) from exc
     try:
         digest = hashlib.sha256()
         received = 0
@@ -116,8 +134,15 @@ def _download(url: str, target: Path, sha256: str, timeout: float) -> None:
             announced = response.headers.get("Content-Length")
             while chunk := response.read(_CHUNK):
                 digest.update(chunk)
-                out.write(chunk)
                 received += len(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as exc:
+                    raise _cannot_write(target, exc) from exc
+            try:
+                out.flush()
+            except OSError as exc:
+                raise _cannot_write(target, exc) from exc
         # http.client does not raise when a connection closes early, so a cut
         # transfer is caught here, as a network error that is worth a retry.
         if announced is not None and received < int(announced):
@@ -158,20 +183,29 @@ def fetch_verified(
     OSError
         If the file is not cached (or damaged) and ``download_if_missing`` is
         False, or no mirror delivered it; the message says what to do.
+    CacheWriteError
+        If ``folder`` cannot be written (a full disk, no permission).
     """
     target = folder / filename
-    if target.exists():
+    state = "is not in"
+    try:
         if sha256_of(target) == sha256:
             return target
+    except FileNotFoundError:
+        pass
+    else:
         warnings.warn(
             f"Cached file {target} does not match its SHA-256 checksum "
-            "(a corrupt or partial copy); downloading it again.",
+            "(a corrupt or partial copy); "
+            + ("downloading it again." if download_if_missing else "deleting it."),
             stacklevel=3,
         )
-        target.unlink()
+        # Another process may have deleted or replaced it already.
+        target.unlink(missing_ok=True)
+        state = "was damaged (it failed its SHA-256 check) in"
     if not download_if_missing:
         raise OSError(
-            f"{filename} is not in {folder} and download_if_missing=False. "
+            f"{filename} {state} {folder} and download_if_missing=False. "
             "Call fetch_fashion_mnist once with download_if_missing=True, or "
             f"copy the official {filename} into {folder}."
         )
@@ -182,6 +216,8 @@ def fetch_verified(
             try:
                 _download(url, target, sha256, timeout)
                 return target
+            except CacheWriteError:
+                raise
             except ChecksumError as exc:
                 errors.append(f"{url}: {exc}")
                 break

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._base import check_mirrors, fetch_verified, get_data_home
+from ._base import check_mirrors, fetch_verified, get_data_home, sha256_of
 from ._idx import read_idx, write_idx
 
 __all__ = ["FASHION_MNIST_CLASSES", "fetch_fashion_mnist"]
@@ -42,6 +42,7 @@ class _RemoteFile(NamedTuple):
     filename: str
     sha256: str
     shape: tuple[int, ...]
+    raw_sha256: str  # of the decompressed file the cache keeps beside it
 
 
 # The official files (their MD5s are the ones Zalando Research publishes).
@@ -50,25 +51,53 @@ _FILES = {
         "train-images-idx3-ubyte.gz",
         "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
         (60000, 28, 28),
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
     ),
     ("train", "labels"): _RemoteFile(
         "train-labels-idx1-ubyte.gz",
         "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
         (60000,),
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
     ),
     ("test", "images"): _RemoteFile(
         "t10k-images-idx3-ubyte.gz",
         "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
         (10000, 28, 28),
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     ),
     ("test", "labels"): _RemoteFile(
         "t10k-labels-idx1-ubyte.gz",
         "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
         (10000,),
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     ),
 }
 _SUBSETS = {"train": ("train",), "test": ("test",), "all": ("train", "test")}
 _FOLDER = "fashion_mnist"
+
+# The decompressed files whose SHA-256 this process has checked, as (path,
+# inode, size, modification time): an unchanged file is hashed once per
+# process, not on every load (hashing the training images takes ~50 ms,
+# mapping them ~0).
+_VERIFIED: set[tuple] = set()
+
+
+def _stamp(path: Path) -> tuple:
+    info = path.stat()
+    return (str(path), info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _map_raw(raw: Path, remote: _RemoteFile) -> np.ndarray:
+    """Memory-map a cached decompressed file, checked; ValueError if damaged."""
+    stamp = _stamp(raw)
+    array = read_idx(raw, mmap=True)
+    if array.shape != remote.shape or array.dtype != np.uint8:
+        raise ValueError(f"it holds shape {array.shape}, dtype {array.dtype}")
+    if stamp not in _VERIFIED:
+        if sha256_of(raw) != remote.raw_sha256:
+            raise ValueError("it does not match its SHA-256 checksum")
+        _VERIFIED.add(stamp)
+    return array
 
 
 def _load_part(
@@ -83,21 +112,19 @@ def _load_part(
     """Load one file from the decompressed cache, building the cache if needed.
 
     The cache keeps the verified ``.gz`` file and its decompressed IDX copy.
-    Loading memory-maps the copy, which is much faster than decompressing.
+    Loading memory-maps the copy, which is much faster than decompressing;
+    the copy is checked against its own SHA-256 (once per process).
     """
     raw = folder / remote.filename.removesuffix(".gz")
-    if raw.exists():
-        try:
-            array = read_idx(raw, mmap=True)
-            if array.shape == remote.shape and array.dtype == np.uint8:
-                return array
-            problem = f"holds shape {array.shape}, dtype {array.dtype}"
-        except ValueError as exc:
-            problem = str(exc)
+    try:
+        return _map_raw(raw, remote)
+    except FileNotFoundError:
+        pass
+    except ValueError as exc:
         warnings.warn(
-            f"Cached file {raw} is damaged ({problem}); rebuilding it.", stacklevel=4
+            f"Cached file {raw} is damaged ({exc}); rebuilding it.", stacklevel=4
         )
-        raw.unlink()
+        raw.unlink(missing_ok=True)  # another process may have done it
     gz = fetch_verified(
         remote.filename,
         remote.sha256,
@@ -113,7 +140,16 @@ def _load_part(
             f"{gz} holds shape {array.shape}, dtype {array.dtype}; expected "
             f"{remote.shape}, uint8."
         )
-    write_idx(raw, array)  # atomic: a temporary file renamed into place
+    try:
+        write_idx(raw, array)  # atomic: a temporary file renamed into place
+        _VERIFIED.add(_stamp(raw))  # written from the verified .gz
+    except OSError as exc:
+        # The data is loaded; only the speed-up of later loads is lost.
+        warnings.warn(
+            f"Could not write the decompressed copy {raw} ({exc}); the next "
+            "load decompresses the .gz file again. Free some disk space there.",
+            stacklevel=4,
+        )
     return array
 
 
@@ -139,7 +175,9 @@ def fetch_fashion_mnist(
 
     The four official files are downloaded once into ``data_home``, each
     checked against its pinned SHA-256, and kept with a decompressed copy
-    that later calls memory-map: no network, no decompression.
+    that later calls memory-map: no network, no decompression. A cached file
+    that fails its checksum (cut short, a flipped byte) is rebuilt from the
+    other, or downloaded again, with a warning.
 
     Parameters
     ----------
@@ -188,8 +226,9 @@ def fetch_fashion_mnist(
     Raises
     ------
     OSError
-        If files are missing and ``download_if_missing`` is False, or no
-        mirror delivered a file with the right checksum.
+        If files are missing and ``download_if_missing`` is False, no mirror
+        delivered a file with the right checksum, or ``data_home`` cannot be
+        written (a full disk, no permission).
     ValueError
         If an argument is invalid.
 

@@ -8,6 +8,7 @@ See http://yann.lecun.com/exdb/mnist/ (bottom of the page).
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import tempfile
 import zlib
@@ -29,9 +30,14 @@ _IDX_DTYPES = {
 }
 _TYPE_CODES = {dtype.newbyteorder("="): code for code, dtype in _IDX_DTYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
-# Reads are done in chunks so that a header claiming more data than the file
-# holds can never make us allocate that much memory up front.
+# Reads are done in chunks that grow with what was read, from _FIRST_CHUNK up
+# to _CHUNK, so that a header claiming more data than the file holds can never
+# make us allocate that much memory up front: at most about twice what the
+# file holds.
+_FIRST_CHUNK = 1 << 16
 _CHUNK = 1 << 24
+# NumPy's limit on the number of dimensions of an array.
+_MAX_NDIM = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32
 
 PathOrFile = str | os.PathLike | BinaryIO
 
@@ -57,7 +63,8 @@ def _read_exactly(
     """Read the data into a writable buffer that grows only as data comes."""
     buf = bytearray()
     while len(buf) < nbytes:
-        chunk = stream.read(min(_CHUNK, nbytes - len(buf)))
+        want = min(nbytes - len(buf), max(_FIRST_CHUNK, min(len(buf), _CHUNK)))
+        chunk = stream.read(want)
         if not chunk:
             raise ValueError(_truncated(where, nbytes, shape, len(buf)))
         buf += chunk
@@ -95,14 +102,20 @@ def _parse_header(stream: BinaryIO, where: str) -> tuple[np.dtype, tuple[int, ..
 
 
 def _nbytes(dtype: np.dtype, shape: tuple[int, ...], where: str) -> int:
-    # Python integers cannot overflow; numpy's would, silently.
-    nbytes = dtype.itemsize * int(np.prod(shape, dtype=object))
-    if nbytes > np.iinfo(np.intp).max:
+    if len(shape) > _MAX_NDIM:
         raise ValueError(
-            f"IDX file {where} declares shape {shape}, which needs {nbytes} "
+            f"IDX file {where} declares {len(shape)} dimensions; NumPy arrays "
+            f"have at most {_MAX_NDIM}. The header is corrupt."
+        )
+    # Python integers cannot overflow; numpy's would, silently. NumPy refuses
+    # a shape whose nonzero dimensions overflow even if another one is 0.
+    size = dtype.itemsize * math.prod(d for d in shape if d)
+    if size > np.iinfo(np.intp).max:
+        raise ValueError(
+            f"IDX file {where} declares shape {shape}, which needs {size} "
             "bytes: more than this machine can address. The header is corrupt."
         )
-    return nbytes
+    return dtype.itemsize * math.prod(shape)
 
 
 def _to_native(array: np.ndarray) -> np.ndarray:
