@@ -6,9 +6,9 @@ import hashlib
 import math
 import warnings
 
-import keras
 import numpy as np
 
+from .. import _inspect
 from ._base import FitContextCallback
 
 __all__ = ["EmbeddingProjector"]
@@ -91,7 +91,6 @@ class EmbeddingProjector(FitContextCallback):
         "_dir",
         "_writer",
         "_config",
-        "_probe_model",
         "_rows",
         "_labels",
         "_index",
@@ -147,7 +146,6 @@ class EmbeddingProjector(FitContextCallback):
     # -------------------------------------------------------------- training
     def on_train_begin(self, logs=None):
         self._check_params()
-        self._probe_model = _layer_and_output(self.model, self.layer)
         self._rows, labels, self._index = self._probe_data()
         self._labels = [self._name(label) for label in labels]
         estimator = getattr(self, "_estimator", None)
@@ -295,9 +293,13 @@ class EmbeddingProjector(FitContextCallback):
         if any(e.tensor_name == name for e in self._config.embeddings):
             return  # the end of training, if its last epoch took one already
 
-        outputs, proba = self._probe_model(self._rows, training=False)
-        outputs = keras.ops.convert_to_numpy(outputs).reshape(len(self._rows), -1)
-        predicted = self._classes[np.argmax(keras.ops.convert_to_numpy(proba), 1)]
+        # The network's last layer gives the class probabilities.
+        output_layer = self.model.layers[-1].name
+        values = _inspect.activations(
+            self.model, self._rows, [self.layer, output_layer]
+        )
+        outputs = values[self.layer].reshape(len(self._rows), -1)
+        predicted = self._classes[np.argmax(values[output_layer], 1)]
         predicted = [self._name(label) for label in predicted]
         correct = [p == t for p, t in zip(predicted, self._labels, strict=True)]
 
@@ -334,19 +336,6 @@ class EmbeddingProjector(FitContextCallback):
                 "classified right",
             )
         self._writer.flush()
-
-
-def _layer_and_output(model: keras.Model, layer: str) -> keras.Model:
-    """A model giving ``layer``'s output and ``model``'s, sharing its weights."""
-    names = [item.name for item in model.layers]
-    if layer not in names:
-        raise ValueError(
-            f"EmbeddingProjector: the model {model.name!r} has no layer "
-            f"{layer!r}; its layers are {names}."
-        )
-    # The input as a tensor, not a list of one, or Keras warns on each call.
-    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-    return keras.Model(inputs, [model.get_layer(layer).output, model.outputs[0]])
 
 
 def _stratified_sample(y: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
