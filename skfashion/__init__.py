@@ -1,11 +1,15 @@
 """skfashion: neural-network clothing classifiers as scikit-learn estimators."""
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
-from . import callbacks, plotting
-from .classifiers import ANNClassifier, CNNClassifier
 from .datasets import fetch_fashion_mnist, read_idx, write_idx
 from .preprocessing import MinMax255
+
+if TYPE_CHECKING:
+    from . import callbacks, plotting
+    from .classifiers import ANNClassifier, CNNClassifier
 
 try:
     __version__ = version("skfashion")
@@ -23,3 +27,26 @@ __all__ = [
     "read_idx",
     "write_idx",
 ]
+
+# Importing TensorFlow takes seconds. These names import it on first use
+# (PEP 562), so loading data, scaling pixels and the command line's help
+# start at once. name -> the module that defines it (None: a submodule).
+_LAZY = {
+    "ANNClassifier": ".classifiers",
+    "CNNClassifier": ".classifiers",
+    "callbacks": None,
+    "plotting": None,
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name] or f".{name}", __name__)
+    value = module if _LAZY[name] is None else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

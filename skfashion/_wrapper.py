@@ -146,14 +146,27 @@ def _seeded(seed: int | None):
 _PREDICT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+class _Inference:
+    """``model(x, training=False)``, through a weak reference to the model.
+
+    A callable object rather than a lambda: TensorFlow counts traces per
+    Python code object, so one lambda shared by every fitted model would
+    look like a function retraced on every fit and log a retracing warning
+    after a few fits of a grid search. A weak reference, or the traced
+    function would keep its own key in ``_PREDICT_FUNCTIONS`` alive.
+    """
+
+    def __init__(self, model: keras.Model):
+        self._model = weakref.ref(model)
+
+    def __call__(self, x):
+        return self._model()(x, training=False)
+
+
 def _predict_function(model: keras.Model):
     function = _PREDICT_FUNCTIONS.get(model)
     if function is None:
-        # A weak reference, or the function would keep its own key alive.
-        model_ref = weakref.ref(model)
-        function = tf.function(
-            lambda x: model_ref()(x, training=False), reduce_retracing=True
-        )
+        function = tf.function(_Inference(model), reduce_retracing=True)
         _PREDICT_FUNCTIONS[model] = function
     return function
 

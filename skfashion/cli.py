@@ -39,6 +39,11 @@ gzipped or not) holds uint8 images of shape (n, 28, 28) or rows (n, 784),
 taken as they are."""
 
 
+# In a help text: replaced by the classifiers' defaults of the option's
+# parameter when the help is shown.
+_ESTIMATOR_DEFAULT = "{estimator_default}"
+
+
 class CommandError(Exception):
     """An expected failure, shown as one line without a traceback."""
 
@@ -86,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train",
         parents=[data],
+        formatter_class=_EstimatorDefaultsFormatter,
         help="train the ANN, the CNN or both, score them, save them",
         description="Train on the 60,000 training images of Fashion-MNIST and "
         "score on the 10,000 test images; print the test accuracy and a "
@@ -126,32 +132,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--epochs",
         type=_positive_int,
         metavar="N",
-        help=f"passes over the training images ({_defaults('epochs')})",
+        help=f"passes over the training images ({_ESTIMATOR_DEFAULT})",
     )
     hyper.add_argument(
         "--batch-size",
         type=_positive_int,
         metavar="N",
-        help=f"images per gradient step ({_defaults('batch_size')})",
+        help=f"images per gradient step ({_ESTIMATOR_DEFAULT})",
     )
     hyper.add_argument(
         "--learning-rate",
         type=_positive_float,
         metavar="RATE",
-        help=f"the initial learning rate ({_defaults('learning_rate')})",
+        help=f"the initial learning rate ({_ESTIMATOR_DEFAULT})",
     )
     hyper.add_argument(
         "--validation-split",
         type=_fraction,
         metavar="FRACTION",
         help="hold out this fraction of the training images for validation "
-        f"curves ({_defaults('validation_split')})",
+        f"curves ({_ESTIMATOR_DEFAULT})",
     )
     hyper.add_argument(
         "--dropout",
         type=_fraction,
         metavar="RATE",
-        help=f"dropout rate ({_defaults('dropout')})",
+        help=f"dropout rate ({_ESTIMATOR_DEFAULT})",
     )
     hyper.add_argument(
         "--random-state",
@@ -164,14 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         nargs="+",
         metavar="UNITS",
-        help=f"ANN: the units of each hidden layer ({_defaults('hidden_layer_sizes')})",
+        help=f"ANN: the units of each hidden layer ({_ESTIMATOR_DEFAULT})",
     )
     hyper.add_argument(
         "--filters",
         type=_positive_int,
         nargs="+",
         metavar="N",
-        help=f"CNN: the convolution filters of each block ({_defaults('filters')})",
+        help=f"CNN: the convolution filters of each block ({_ESTIMATOR_DEFAULT})",
     )
     hyper.add_argument(
         "--dense-units",
@@ -179,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         metavar="UNITS",
         help="CNN: the units of each dense layer after the convolutions "
-        f"({_defaults('dense_units')})",
+        f"({_ESTIMATOR_DEFAULT})",
     )
     _add_subset_options(train, n_train=True)
     train.set_defaults(func=_train)
@@ -235,6 +241,20 @@ def build_parser() -> argparse.ArgumentParser:
 _RUN_DIR_HELP = (
     "a folder that 'train' wrote: OUTPUT_DIR (all its models) or OUTPUT_DIR/<model>"
 )
+
+
+class _EstimatorDefaultsFormatter(argparse.HelpFormatter):
+    """Fills in the classifiers' defaults only when the help is printed.
+
+    Reading them imports the classifiers, and with them TensorFlow, which
+    takes seconds that no other use of the parser should pay.
+    """
+
+    def _get_help_string(self, action):
+        help_text = super()._get_help_string(action)
+        if help_text and _ESTIMATOR_DEFAULT in help_text:
+            help_text = help_text.replace(_ESTIMATOR_DEFAULT, _defaults(action.dest))
+        return help_text
 
 
 def _defaults(parameter: str) -> str:

@@ -1,6 +1,7 @@
 """ANNClassifier and CNNClassifier: the scikit-learn contract, on small data."""
 
 import gc
+import logging
 import os
 import pickle
 import random
@@ -262,6 +263,23 @@ def test_fast_and_batched_predict_agree(small, fashion, monkeypatch):
     monkeypatch.setattr(wrapper, "FAST_PREDICT_MAX_ROWS", 0)
     assert_allclose(small.predict_proba(X_test), fast, atol=1e-6)
     assert_allclose(small.model_.predict(X_test, verbose=0), fast, atol=1e-6)
+
+
+def test_fast_predict_of_many_models_is_not_a_retracing():
+    # TensorFlow counts traces per Python function: one shared function for
+    # every model's inference looked like retracing after 5 fitted models.
+    X, y = _blobs()
+    models = [ANNClassifier(**{**SMALL_ANN, "epochs": 1}).fit(X, y) for _ in range(7)]
+    logger, records = tf.get_logger(), []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    try:
+        for model in models:
+            model.predict(X[:5])
+    finally:
+        logger.removeHandler(handler)
+    assert [r.getMessage() for r in records if "retracing" in r.getMessage()] == []
 
 
 def test_in_grid_search_and_cross_validation(fashion):

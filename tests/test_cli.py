@@ -350,6 +350,37 @@ def test_python_m_skfashion_help():
         assert command in result.stdout
 
 
+def test_import_help_and_fetch_do_not_import_tensorflow(fashion_home):
+    # TensorFlow takes seconds to import: only the commands that train or
+    # load a model may pay for it.
+    code = (
+        "import sys\n"
+        "import skfashion\n"
+        "from skfashion.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"main(['fetch', '--data-home', {str(fashion_home)!r}, '--offline'])\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "False False"
+
+
+def test_train_help_shows_the_classifiers_defaults(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # undo the line wrapping
+    ann, cnn = ANNClassifier(), CNNClassifier()
+    assert f"(default: ANN {ann.epochs}, CNN {cnn.epochs})" in text
+    assert f"(default: {' '.join(map(str, cnn.filters))})" in text
+    assert "estimator_default" not in text
+
+
 def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["train", "--epochs", "0"])
