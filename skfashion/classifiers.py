@@ -239,7 +239,7 @@ class CNNClassifier(KerasClassifierBase):
         from image-shaped input ((n, h, w) or (n, h, w, c)); for flat rows it
         is (s, s, 1) when the number of features is a square s*s (784 gives
         28x28x1), else (1, n_features, 1).
-    {_TRAINING_PARAMETERS.format(learning_rate=2e-3, epochs=10, batch_size=128)}
+    {_TRAINING_PARAMETERS.format(learning_rate=2e-3, epochs=12, batch_size=64)}
 
     {_ATTRIBUTES}
     image_shape_ : tuple of int
@@ -276,8 +276,8 @@ class CNNClassifier(KerasClassifierBase):
         lr_schedule="cosine",
         weight_decay=1e-4,
         label_smoothing=0.1,
-        epochs=10,
-        batch_size=128,
+        epochs=12,
+        batch_size=64,
         validation_split=0.0,
         early_stopping=None,
         class_weight=None,

@@ -373,16 +373,18 @@ def _resident_mb() -> float:
 def test_many_fits_keep_memory_bounded():
     # A wide layer makes a leak of the weights visible: Keras' optimizer
     # used to keep about one copy of them per fit (6.4 MB here), which
-    # skfashion's optimizer setup avoids. 30 fits, as in a grid search.
+    # skfashion's optimizer setup avoids. 20 fits, as in a grid search.
     X = np.random.RandomState(0).rand(128, 784).astype(np.float32)
     y = np.arange(128) % 10
     resident = []
-    for seed in range(30):
+    for seed in range(20):
         ANNClassifier(
             hidden_layer_sizes=(2048,), epochs=1, batch_size=64, random_state=seed
         ).fit(X, y).predict(X[:3])
         gc.collect()
         resident.append(_resident_mb())
-    growth = resident[-1] - resident[9]
-    # Measured: about 7 MB over these 20 fits, against 130 MB with the leak.
-    assert growth < 40, f"memory grew {growth:.0f} MB over 20 fits: {resident}"
+    # The resident size jitters by +-30 MB from fit to fit (allocator
+    # arenas), so compare the medians of fits 6-10 and 16-20.
+    growth = np.median(resident[15:]) - np.median(resident[5:10])
+    # Measured: about 10 MB, against about 65 MB with the leak (6.5 MB a fit).
+    assert growth < 32, f"memory grew {growth:.0f} MB over 10 fits: {resident}"

@@ -179,7 +179,8 @@ STRATEGY_SCRIPT = textwrap.dedent(
     with strategy.scope():
         ann = ANNClassifier(**params).fit(X, y)
         cnn = CNNClassifier(
-            filters=(8,), dense_units=(16,), epochs=3, batch_size=32, random_state=0
+            filters=(8,), dense_units=(16,), dropout=0.2, epochs=3, batch_size=32,
+            random_state=0,
         ).fit(X, y)
         score_in_scope = ann.score(X_test, y_test)
     one_device = ANNClassifier(**params).fit(X, y)
