@@ -395,6 +395,18 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
         rng = getattr(self, "_layer_seeds", None)
         return None if rng is None else rng.randint(1, int(1e9))
 
+    def _softmax(self, x):
+        """The output layer of ``_build_model``: a softmax over the classes.
+
+        Named ``softmax``: the callbacks and plots find it by that name.
+        """
+        return keras.layers.Dense(
+            self.n_classes_,
+            "softmax",
+            kernel_initializer=self._glorot(),
+            name="softmax",
+        )(x)
+
     def _glorot(self) -> keras.initializers.Initializer:
         """Keras' default kernel initializer, seeded by :meth:`_layer_seed`."""
         return keras.initializers.GlorotUniform(seed=self._layer_seed())

@@ -193,13 +193,7 @@ class ANNClassifier(KerasClassifierBase):
                 x = keras.layers.Dropout(
                     dropout, seed=self._layer_seed(), name=f"dropout_{i}"
                 )(x)
-        outputs = keras.layers.Dense(
-            self.n_classes_,
-            "softmax",
-            kernel_initializer=self._glorot(),
-            name="softmax",
-        )(x)
-        return keras.Model(inputs, outputs, name="ann")
+        return keras.Model(inputs, self._softmax(x), name="ann")
 
 
 class CNNClassifier(KerasClassifierBase):
@@ -405,13 +399,7 @@ class CNNClassifier(KerasClassifierBase):
             x = keras.layers.Dropout(
                 dropout, seed=self._layer_seed(), name="dropout_out"
             )(x)
-        outputs = keras.layers.Dense(
-            self.n_classes_,
-            "softmax",
-            kernel_initializer=self._glorot(),
-            name="softmax",
-        )(x)
-        return keras.Model(inputs, outputs, name="cnn")
+        return keras.Model(inputs, self._softmax(x), name="cnn")
 
 
 def _or(override, value):
