@@ -17,8 +17,10 @@ replacing the parts that are out of date:
 - ``random_state`` seeds Python, NumPy, TensorFlow and Keras only for the
   duration of ``fit`` and restores all of them afterwards (op determinism is
   not needed on the CPU and is never switched on);
-- small inputs are predicted by calling the model directly, without the
-  overhead of ``keras.Model.predict``;
+- training and large predictions get tf.data pipelines without tf.data's
+  autotuner (:mod:`skfashion._pipeline`), whose thread otherwise stalls
+  every epoch; small inputs are predicted by calling the model directly,
+  without the overhead of ``keras.Model.predict``;
 - labels of any type are encoded by a small encoder, and
   ``class_weight="balanced"`` is turned into sample weights.
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 import random
 import time
 import uuid
@@ -44,6 +47,8 @@ from sklearn.utils import ClassifierTags, check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._pipeline import array_dataset, split_off_validation
 
 __all__ = ["KerasClassifierBase"]
 
@@ -358,9 +363,11 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
         )
 
     def _compile(self, model: keras.Model, n_rows: int) -> keras.Model:
-        # Keras holds out the validation rows before batching: the schedule
+        # The validation rows are held out before batching: the schedule
         # must span the steps actually taken, or it never reaches its end.
-        n_train = n_rows - int(n_rows * (self.validation_split or 0.0))
+        n_train = n_rows
+        if self.validation_split:
+            n_train = math.floor(n_rows * (1.0 - self.validation_split))
         steps_per_epoch = -(-max(1, n_train) // (self.batch_size or 32))
         model.compile(
             optimizer=self._make_optimizer(steps_per_epoch),
@@ -524,6 +531,31 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
             self._fit_callbacks = []
         return self
 
+    def _fit_keras_model(
+        self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
+    ):
+        """scikeras' call of ``keras.Model.fit``, given tf.data pipelines.
+
+        The arrays go into pipelines from :mod:`skfashion._pipeline`, which
+        do what Keras does with arrays (shuffle every epoch, hold out the
+        last ``validation_split`` of the rows) without the autotuner's stall
+        between epochs.
+        """
+        routed = {**self._routed("fit"), **kwargs}
+        batch_size = routed.get("batch_size") or self.batch_size or 32
+        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+        # validation_data given to fit wins over validation_split, as in
+        # Keras; it is passed on as it is.
+        if self.validation_split and routed.get("validation_data") is None:
+            arrays, held_out = split_off_validation(arrays, self.validation_split)
+            kwargs["validation_data"] = array_dataset(held_out, batch_size)
+        train = array_dataset(arrays, batch_size, shuffle=bool(self.shuffle))
+        # Batching, shuffling and the split are done by the pipelines now.
+        kwargs.update(batch_size=None, shuffle=False, validation_split=0.0)
+        return super()._fit_keras_model(
+            train, None, None, warm_start, epochs, initial_epoch, **kwargs
+        )
+
     def _forget_fit(self):
         for name in [k for k in vars(self) if k.endswith("_") and not k.endswith("__")]:
             delattr(self, name)
@@ -587,7 +619,7 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
         X, _ = self._validate_data(X)
         if len(X) > FAST_PREDICT_MAX_ROWS:
             batch_size = self._routed("predict").get("batch_size", 1024)
-            return self.model_.predict(X, batch_size=batch_size, verbose=0)
+            return self.model_.predict(array_dataset((X,), batch_size), verbose=0)
         return keras.ops.convert_to_numpy(_predict_function(self.model_)(X))
 
     def predict_proba(self, X):
