@@ -90,7 +90,8 @@ def bench_keras(estimator, X, y, X_test, y_test, *, pipeline=False):
     model = _fresh_model(estimator, len(X))
     onehot = np.eye(10, dtype=np.float32)[y]
     if pipeline:
-        data = {"x": array_dataset((X, onehot), estimator.batch_size, shuffle=True)}
+        batches = array_dataset((X, onehot), estimator.batch_size, shuffle=True)
+        data = {"x": batches, "shuffle": False}  # shuffled by the pipeline
     else:
         data = {"x": X, "y": onehot, "batch_size": estimator.batch_size}
     fit_s, _ = _timed(lambda: model.fit(**data, epochs=estimator.epochs, verbose=0))

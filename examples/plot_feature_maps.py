@@ -13,7 +13,7 @@ then look at what it computes and where it goes wrong:
 - scikit-learn's :class:`~sklearn.metrics.ConfusionMatrixDisplay`, with the
   class names, shows which classes it confuses.
 
-On a 2-core CPU this takes about 9 minutes (the default CNN, 12 epochs on
+On a 2-core CPU this takes about 8 minutes (the default CNN, 15 epochs on
 the 60,000 training images). Set ``SKFASHION_EXAMPLES_QUICK=1`` to train a
 smaller network on 2,000 images for 2 epochs instead (what the tests do).
 """

@@ -221,7 +221,7 @@ class CNNClassifier(KerasClassifierBase):
         The max pooling window and stride.
     dense_units : tuple of int, default=(128,)
         The units of the dense layers after the last block.
-    dropout : float, default=0.2
+    dropout : float, default=0.3
         Dropout rate before each dense layer; 0 disables it.
     batch_normalization : bool, default=True
         Batch-normalize each convolution before its activation.
@@ -233,7 +233,7 @@ class CNNClassifier(KerasClassifierBase):
         from image-shaped input ((n, h, w) or (n, h, w, c)); for flat rows it
         is (s, s, 1) when the number of features is a square s*s (784 gives
         28x28x1), else (1, n_features, 1).
-    {_TRAINING_PARAMETERS.format(learning_rate=2e-3, epochs=12, batch_size=64)}
+    {_TRAINING_PARAMETERS.format(learning_rate=2e-3, epochs=15, batch_size=64)}
 
     {_ATTRIBUTES}
     image_shape_ : tuple of int
@@ -260,7 +260,7 @@ class CNNClassifier(KerasClassifierBase):
         kernel_size=3,
         pool_size=2,
         dense_units=(128,),
-        dropout=0.2,
+        dropout=0.3,
         batch_normalization=True,
         augmentation=False,
         image_shape=None,
@@ -270,7 +270,7 @@ class CNNClassifier(KerasClassifierBase):
         lr_schedule="cosine",
         weight_decay=1e-4,
         label_smoothing=0.1,
-        epochs=12,
+        epochs=15,
         batch_size=64,
         validation_split=0.0,
         early_stopping=None,

@@ -107,7 +107,13 @@ def test_cnn_image_shape(fashion):
 def test_string_labels(small):
     X, y = _blobs()
     names = np.array(["coat", "dress", "shirt"])[y]
-    small.set_params(epochs=10, batch_size=8, learning_rate=0.01).fit(X, names)
+    small.set_params(epochs=10, batch_size=8, learning_rate=0.01)
+    if isinstance(small, CNNClassifier):
+        # On 90 images of 4x4 pixels, 120 steps leave batch normalization's
+        # moving averages (momentum 0.99) far from the data: with them the
+        # CNN scores 0.67 on data it fits at 0.89 in training.
+        small.set_params(batch_normalization=False)
+    small.fit(X, names)
     assert_array_equal(small.classes_, ["coat", "dress", "shirt"])
     assert set(small.predict(X)) <= set(names)
     assert small.score(X, names) > 0.9
