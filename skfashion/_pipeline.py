@@ -24,7 +24,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["array_dataset", "split_off_validation"]
+__all__ = ["array_dataset", "n_training_rows", "split_off_validation"]
 
 
 def array_dataset(
@@ -73,6 +73,13 @@ def _gather(indices, tensors):
     return tuple(tf.gather(tensor, indices) for tensor in tensors)
 
 
+def n_training_rows(n_rows: int, validation_split: float | None) -> int:
+    """How many of ``n_rows`` rows remain for training: Keras' formula."""
+    if not validation_split:
+        return n_rows
+    return math.floor(n_rows * (1.0 - validation_split))
+
+
 def split_off_validation(
     arrays: tuple[np.ndarray, ...], validation_split: float
 ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
@@ -81,7 +88,7 @@ def split_off_validation(
     The same split as ``keras.Model.fit(validation_split=...)``: the
     validation rows are the last ones, taken before any shuffling.
     """
-    split_at = math.floor(len(arrays[0]) * (1.0 - validation_split))
+    split_at = n_training_rows(len(arrays[0]), validation_split)
     if not 0 < split_at < len(arrays[0]):
         raise ValueError(
             f"validation_split={validation_split} leaves no rows for training "

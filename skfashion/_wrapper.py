@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import math
 import random
 import time
 import uuid
@@ -48,7 +47,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._pipeline import array_dataset, split_off_validation
+from ._pipeline import array_dataset, n_training_rows, split_off_validation
 
 __all__ = ["KerasClassifierBase"]
 
@@ -365,9 +364,7 @@ class KerasClassifierBase(ClassifierMixin, _ScikerasTags, BaseWrapper):
     def _compile(self, model: keras.Model, n_rows: int) -> keras.Model:
         # The validation rows are held out before batching: the schedule
         # must span the steps actually taken, or it never reaches its end.
-        n_train = n_rows
-        if self.validation_split:
-            n_train = math.floor(n_rows * (1.0 - self.validation_split))
+        n_train = n_training_rows(n_rows, self.validation_split)
         steps_per_epoch = -(-max(1, n_train) // (self.batch_size or 32))
         model.compile(
             optimizer=self._make_optimizer(steps_per_epoch),
