@@ -10,8 +10,9 @@ of Fashion-MNIST and score them on the 10,000 test images: a dense network
 :class:`~skfashion.MinMax255` in a scikit-learn pipeline. The study reported
 above 88% for its ANN and above 91% for its CNN.
 
-On a 2-core CPU this takes about 8 minutes (ANN about 1, CNN about 7).
-Set ``SKFASHION_EXAMPLES_QUICK=1`` to train on 2,000 images for 2 epochs
+It trains both classifiers with their defaults on all the training images:
+the "defaults" rows of :ref:`benchmarks` give how long that takes. Set
+``SKFASHION_EXAMPLES_QUICK=1`` to train on 2,000 images for 2 epochs
 instead (what the tests do).
 """
 

@@ -6,16 +6,18 @@ Inside the CNN: feature maps, mistakes, confusions
 Train :class:`~skfashion.CNNClassifier` behind :class:`~skfashion.MinMax255`,
 then look at what it computes and where it goes wrong:
 
-- :func:`~skfashion.plotting.plot_feature_maps` shows the outputs of the
-  convolution and pooling layers for one test image;
+- :func:`~skfashion.plotting.plot_feature_maps` shows, for three test
+  images side by side, the strongest outputs of each convolution and
+  pooling layer, as the study that skfashion reproduces drew them;
 - :func:`~skfashion.plotting.plot_images` shows test images the network
   misclassifies, with their true and predicted classes;
 - scikit-learn's :class:`~sklearn.metrics.ConfusionMatrixDisplay`, with the
   class names, shows which classes it confuses.
 
-On a 2-core CPU this takes about 8 minutes (the default CNN, 15 epochs on
-the 60,000 training images). Set ``SKFASHION_EXAMPLES_QUICK=1`` to train a
-smaller network on 2,000 images for 2 epochs instead (what the tests do).
+It trains the default CNN on the 60,000 training images: the "CNN,
+defaults" row of :ref:`benchmarks` gives how long that takes. Set
+``SKFASHION_EXAMPLES_QUICK=1`` to train a smaller network on 2,000 images
+for 2 epochs instead (what the tests do).
 """
 
 # %%
@@ -50,23 +52,32 @@ print(f"test accuracy: {np.mean(y_pred == test.target):.2%}")
 plot_training_history(model)
 
 # %%
-# Feature maps of one test image
-# ------------------------------
-# The image goes through the pipeline's ``MinMax255`` first, then through the
-# network. Each panel is one channel of a layer, scaled to its own range:
-# the channels of the first convolution (``conv1``) respond to edges and to
-# bright or dark regions at full resolution, each pooling layer halves the
-# resolution, and the second convolution (``conv2``) combines the first
-# one's channels into coarser parts of the garment. By default the first 16
-# channels of each layer are shown; ``layers=`` picks layers by name,
-# ``max_maps=None`` shows every channel.
-index = 0
-print(f"test image {index}: a {test.target_names[test.target[index]]}")
-fig = plot_feature_maps(model, test.data[index])
-fig.suptitle(
-    f"{test.target_names[test.target[index]]}, predicted "
-    f"{test.target_names[y_pred[index]]}"
+# The strongest feature maps of three test images
+# -----------------------------------------------
+# Each image goes through the pipeline's ``MinMax255`` first, then through
+# the network. Each column block is one image, titled by its true and
+# predicted class; each panel is one channel of a layer, titled by its
+# number and scaled to its own range. The channels of the first convolution
+# (``conv1``) respond to edges and to bright or dark regions at full
+# resolution, each pooling layer halves the resolution, and the second
+# convolution (``conv2``) combines the first one's channels into coarser
+# parts of the garment.
+#
+# ``order="strongest"`` (the default) shows, for each image and layer, the
+# ``max_maps`` channels with the largest mean activation, largest first: the
+# maps that respond to that image, so the blocks show different channels.
+# ``order="index"`` shows the same channels (0, 1, ...) for every image;
+# ``layers=`` picks layers by name, ``max_maps=None`` shows every channel.
+fig = plot_feature_maps(
+    model,
+    test.data[:3],
+    test.target[:3],
+    order="strongest",
+    max_maps=4,
+    n_cols=2,
+    target_names=test.target_names,
 )
+fig.suptitle("The 4 strongest feature maps of each layer")
 
 # %%
 # The mistakes

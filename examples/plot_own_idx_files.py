@@ -12,10 +12,11 @@ boots), shrunk to 14x14 pixels and relabeled 0 to 2, written with
 and learned by :class:`~skfashion.CNNClassifier`, which takes the image size
 from the data.
 
-The files go to a temporary folder, deleted at the end. On a 2-core CPU
-this takes about 1 minute (18,000 training images). Set
-``SKFASHION_EXAMPLES_QUICK=1`` to use 600 training and 300 test images and a
-smaller network instead (what the tests do).
+The files go to a temporary folder, deleted at the end. The CNN trains on
+18,000 images of a quarter of the pixels: a fraction of the "CNN, defaults"
+fit of :ref:`benchmarks`. Set ``SKFASHION_EXAMPLES_QUICK=1`` to use 600
+training and 300 test images and a smaller network instead (what the tests
+do).
 """
 
 # %%

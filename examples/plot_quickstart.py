@@ -10,7 +10,8 @@ score it on the 10,000 test images and look at a few of its predictions.
 Nothing here is specific to neural networks: the pipeline fits, predicts and
 scores like any scikit-learn estimator.
 
-On a 2-core CPU this takes about 1 minute (the first call of
+It trains the default ANN on all the training images: the "ANN, defaults"
+row of :ref:`benchmarks` gives how long that takes (the first call of
 :func:`~skfashion.datasets.fetch_fashion_mnist` also downloads the data, 30
 MB). Set ``SKFASHION_EXAMPLES_QUICK=1`` to train a smaller network on 2,000
 images for 2 epochs instead (what the tests do).
@@ -46,8 +47,8 @@ print("classes:", ", ".join(train.target_names))
 # Train a pipeline
 # ----------------
 # ``MinMax255`` scales the pixels to [0, 1] (it needs no fitting); the
-# ``ANNClassifier`` is a dense network whose defaults reach about 90% test
-# accuracy. ``random_state`` makes the result reproducible on the CPU.
+# ``ANNClassifier`` is a dense network, here with its defaults.
+# ``random_state`` makes the result reproducible on the CPU.
 settings = (
     {"hidden_layer_sizes": (128,), "epochs": 2, "batch_size": 64} if quick else {}
 )
@@ -69,7 +70,8 @@ print(f"test accuracy: {accuracy:.2%}")
 # Predict
 # -------
 # ``predict`` gives labels, ``predict_proba`` one probability per class.
-# Predicting a single image is fast: a few milliseconds.
+# Predicting a single image is fast: one call of the network (see the
+# benchmarks).
 image = test.data[:1]
 label = model.predict(image)[0]
 proba = model.predict_proba(image)[0]

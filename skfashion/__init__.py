@@ -9,6 +9,9 @@ from .preprocessing import MinMax255
 
 if TYPE_CHECKING:
     from . import callbacks, plotting
+    from ._layer_transformer import LayerTransformer
+    from ._saving import load_model, save_model
+    from ._training import run_training
     from .classifiers import ANNClassifier, CNNClassifier
 
 try:
@@ -19,12 +22,16 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "ANNClassifier",
     "CNNClassifier",
+    "LayerTransformer",
     "MinMax255",
     "__version__",
     "callbacks",
     "fetch_fashion_mnist",
+    "load_model",
     "plotting",
     "read_idx",
+    "run_training",
+    "save_model",
     "write_idx",
 ]
 
@@ -34,8 +41,12 @@ __all__ = [
 _LAZY = {
     "ANNClassifier": ".classifiers",
     "CNNClassifier": ".classifiers",
+    "LayerTransformer": "._layer_transformer",
     "callbacks": None,
+    "load_model": "._saving",
     "plotting": None,
+    "run_training": "._training",
+    "save_model": "._saving",
 }
 
 

@@ -14,17 +14,25 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._wrapper import KerasClassifierBase
+from ._estimator import KerasClassifierBase
 
 __all__ = [
+    "FEATURE_MAP_ORDERS",
     "activations",
     "as_rows",
+    "check_layer_names",
     "feature_map_layers",
+    "features_layer",
     "final_estimator",
     "input_image",
     "model_and_input",
+    "output_argmax",
     "resolve_layers",
+    "select_channels",
 ]
+
+# The orders in which feature maps can be shown; see select_channels.
+FEATURE_MAP_ORDERS = ("index", "strongest")
 
 # Layers whose output is a stack of 2-D feature maps, shown by default.
 _FEATURE_MAP_LAYERS = (
@@ -36,14 +44,25 @@ _FEATURE_MAP_LAYERS = (
     keras.layers.AveragePooling2D,
 )
 
+# Layers that return their input unchanged at inference.
+_IDENTITY_AT_INFERENCE = (
+    keras.layers.Dropout,
+    keras.layers.GaussianDropout,
+    keras.layers.GaussianNoise,
+    keras.layers.AlphaDropout,
+    keras.layers.ActivityRegularization,
+)
 
-def final_estimator(estimator) -> KerasClassifierBase:
+
+def final_estimator(estimator, *, fitted: bool = True) -> KerasClassifierBase:
     """The skfashion classifier at the end of ``estimator``, checked fitted.
 
     Parameters
     ----------
     estimator : KerasClassifierBase or Pipeline
         A skfashion classifier, or a Pipeline whose last step is one.
+    fitted : bool, default=True
+        Check that the classifier is fitted; False checks its type only.
 
     Returns
     -------
@@ -55,7 +74,7 @@ def final_estimator(estimator) -> KerasClassifierBase:
     TypeError
         If ``estimator`` is neither.
     sklearn.exceptions.NotFittedError
-        If the classifier is not fitted.
+        If the classifier is not fitted (and ``fitted`` is True).
     """
     final = estimator
     while isinstance(final, Pipeline):
@@ -65,7 +84,8 @@ def final_estimator(estimator) -> KerasClassifierBase:
             "Expected a fitted skfashion classifier (such as CNNClassifier) or a "
             f"Pipeline ending in one, got {type(final).__name__}."
         )
-    check_is_fitted(final)
+    if fitted:
+        check_is_fitted(final)
     return final
 
 
@@ -187,10 +207,47 @@ def resolve_layers(model: keras.Model, layers=None) -> list[str]:
     return names
 
 
-def activations(model: keras.Model, rows, layers: list[str]) -> dict[str, np.ndarray]:
+def check_layer_names(model: keras.Model, names: list[str]) -> None:
+    """Check that every name in ``names`` is a layer of ``model``.
+
+    Raises
+    ------
+    ValueError
+        For the first name that is not, listing the layers there are.
+    """
+    available = [layer.name for layer in model.layers]
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise ValueError(
+            f"The model {model.name!r} has no layer {unknown[0]!r}; its layers "
+            f"are {available}."
+        )
+
+
+def features_layer(model: keras.Model) -> str:
+    """The name of the layer whose output the network's output layer receives.
+
+    Layers that pass their input on unchanged at inference (dropout and
+    noise layers) are skipped: for skfashion's CNN this is ``dense_1`` (the
+    last dense layer, after its ReLU), for its ANN the last hidden block's
+    activation (``relu_2`` for the default ANN). These are the features the
+    softmax classifies.
+    """
+    producers = {id(layer.output): layer for layer in model.layers}
+    layer = model.layers[-1]
+    while True:
+        source = producers[id(layer.input)]
+        if not isinstance(source, _IDENTITY_AT_INFERENCE):
+            return source.name
+        layer = source
+
+
+def activations(
+    model: keras.Model, rows, layers: list[str], *, batch_size: int | None = None
+) -> dict[str, np.ndarray]:
     """The outputs of ``layers`` for the input ``rows``, in inference mode.
 
-    One forward pass through a Keras model that shares ``model``'s layers and
+    A forward pass through a Keras model that shares ``model``'s layers and
     weights and outputs the named layers; nothing is cached.
 
     Parameters
@@ -201,6 +258,10 @@ def activations(model: keras.Model, rows, layers: list[str]) -> dict[str, np.nda
         The model's input.
     layers : list of str
         Layer names.
+    batch_size : int or None, default=None
+        Pass this many rows at a time, which bounds the memory of the
+        intermediate outputs (a CNN's first layers hold several times the
+        input); None passes all rows at once.
 
     Returns
     -------
@@ -212,20 +273,66 @@ def activations(model: keras.Model, rows, layers: list[str]) -> dict[str, np.nda
     ValueError
         If a name is not a layer of ``model``.
     """
-    available = [layer.name for layer in model.layers]
-    unknown = [name for name in layers if name not in available]
-    if unknown:
-        raise ValueError(
-            f"The model {model.name!r} has no layer {unknown[0]!r}; its layers "
-            f"are {available}."
-        )
+    check_layer_names(model, layers)
     # The input as a tensor, not a list of one, or Keras warns on each call.
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
     # Outputs as a dict: a list of one would come back as a bare tensor.
     outputs = {name: model.get_layer(name).output for name in layers}
     probe = keras.Model(inputs, outputs)
-    values = probe(np.asarray(rows, dtype=np.float32), training=False)
-    return {name: keras.ops.convert_to_numpy(values[name]) for name in layers}
+    rows = np.asarray(rows, dtype=np.float32)
+    step = batch_size or max(1, len(rows))
+    parts = {name: [] for name in layers}
+    for start in range(0, max(1, len(rows)), step):
+        values = probe(rows[start : start + step], training=False)
+        for name in parts:  # each name once, even if listed twice
+            parts[name].append(keras.ops.convert_to_numpy(values[name]))
+    return {name: np.concatenate(parts[name]) for name in layers}
+
+
+def select_channels(
+    maps: np.ndarray, order: str = "index", max_maps: int | None = None
+) -> np.ndarray:
+    """The channels of one image's feature maps to show, in the order shown.
+
+    Parameters
+    ----------
+    maps : ndarray of shape (height, width, channels)
+        One layer's output for one image.
+    order : {"index", "strongest"}, default="index"
+        ``"index"``: channels 0, 1, 2, ... ``"strongest"``: by the mean of
+        each map (the layer's output as it is, before any scaling for
+        display), largest first; equal means in channel order.
+    max_maps : int or None, default=None
+        Keep at most this many (the first ones in that order); None keeps all.
+
+    Returns
+    -------
+    channels : ndarray of int
+        Channel indices into the last axis of ``maps``.
+    """
+    n_channels = maps.shape[-1]
+    if order == "index":
+        channels = np.arange(n_channels)
+    elif order == "strongest":
+        means = np.asarray(maps, dtype=np.float64).reshape(-1, n_channels).mean(axis=0)
+        # A stable sort of the negated means: descending, ties by index.
+        channels = np.argsort(-means, kind="stable")
+    else:
+        raise ValueError(
+            f"Unknown order {order!r}; use one of {list(FEATURE_MAP_ORDERS)}."
+        )
+    return channels[:max_maps]
+
+
+def output_argmax(model: keras.Model, rows) -> np.ndarray:
+    """The index of the largest output of ``model`` for each input row.
+
+    For a skfashion classifier, ``classes_[output_argmax(model, rows)]`` is
+    what ``predict`` returns for those rows.
+    """
+    rows = np.asarray(rows, dtype=np.float32)
+    outputs = keras.ops.convert_to_numpy(model(rows, training=False))
+    return np.argmax(outputs, axis=-1)
 
 
 def input_image(model: keras.Model, row) -> np.ndarray:

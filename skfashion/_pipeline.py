@@ -14,49 +14,102 @@ Arrays in memory need no tuning: a batch is one gather. The pipelines here
 switch the autotuner off (a per-dataset option; nothing global is changed)
 and otherwise follow Keras' own pipeline for arrays: the data enter the
 pipeline once, each epoch draws a permutation of the row indices, and each
-batch is gathered by index.
+batch is gathered by index. The training pipeline is endless (Keras is told
+the steps per epoch, and keeps one iterator for the whole fit), and its
+permutations come from a stateless shuffle seeded by the estimator, so that
+they do not depend on TensorFlow's process-wide seed.
 """
 
 from __future__ import annotations
 
 import math
+import secrets
 
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["array_dataset", "n_training_rows", "split_off_validation"]
+__all__ = ["array_dataset", "epoch_batches", "n_training_rows", "split_off_validation"]
 
 
-def array_dataset(
-    arrays: tuple[np.ndarray, ...], batch_size: int, *, shuffle: bool = False
-) -> tf.data.Dataset:
-    """Batches of ``arrays`` (same number of rows each), as a tf.data pipeline.
+def array_dataset(arrays: tuple[np.ndarray, ...], batch_size: int) -> tf.data.Dataset:
+    """One pass over ``arrays`` in order, in batches: for validation and predict.
 
     Parameters
     ----------
     arrays : tuple of ndarray
-        For example ``(X, y)`` or ``(X, y, sample_weight)``; each element of
-        the dataset is a tuple of batches in that order.
+        For example ``(X,)`` or ``(X, y)``, the same number of rows each; each
+        element of the dataset is a tuple of batches in that order.
     batch_size : int
         Rows per batch; the last batch holds the rest.
-    shuffle : bool, default=False
-        Draw a new order of the rows for every pass over the data (every
-        epoch). The order follows TensorFlow's global seed, as Keras' does.
 
     Returns
     -------
     dataset : tf.data.Dataset
-        Finite; one pass is one epoch.
+        Finite: one pass over the rows.
+    """
+    indices = tf.data.Dataset.range(len(arrays[0])).batch(batch_size)
+    return _gathered(indices, arrays)
+
+
+def epoch_batches(
+    arrays: tuple[np.ndarray, ...],
+    batch_size: int,
+    *,
+    shuffle: bool,
+    seed: int | None = None,
+) -> tuple[tf.data.Dataset, int]:
+    """Endless epochs of batches of ``arrays``, for ``keras.Model.fit``.
+
+    Give Keras the number of steps per epoch with the dataset: Keras then
+    keeps one iterator for the whole fit, where a finite dataset would get a
+    new iterator every epoch. No batch spans two epochs.
+
+    Parameters
+    ----------
+    arrays : tuple of ndarray
+        For example ``(X, y)`` or ``(X, y, sample_weight)``, the same number
+        of rows each.
+    batch_size : int
+        Rows per batch; each epoch's last batch holds the rest.
+    shuffle : bool
+        Draw a new order of the rows for every epoch.
+    seed : int or None, default=None
+        The seed of the orders: epoch ``e`` is shuffled by a stateless
+        shuffle seeded with ``(seed, e)``, so the orders depend on ``seed``
+        alone, not on TensorFlow's global seed. ``None`` draws a seed.
+
+    Returns
+    -------
+    dataset : tf.data.Dataset
+        Infinite.
+    steps_per_epoch : int
+        The number of batches of one epoch.
     """
     n_rows = len(arrays[0])
+    steps_per_epoch = -(-n_rows // batch_size)
+    if not shuffle:
+        indices = tf.data.Dataset.range(n_rows).batch(batch_size).repeat()
+        return _gathered(indices, arrays), steps_per_epoch
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+    rows = tf.range(n_rows, dtype=tf.int64)
+
+    def epoch_order(epoch):
+        seed_pair = tf.stack([tf.constant(seed, tf.int64), epoch])
+        order = tf.random.experimental.stateless_shuffle(rows, seed=seed_pair)
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+    indices = tf.data.Dataset.counter().flat_map(epoch_order)
+    return _gathered(indices, arrays), steps_per_epoch
+
+
+def _gathered(indices: tf.data.Dataset, arrays) -> tf.data.Dataset:
+    """The rows of ``arrays`` that each element of ``indices`` names."""
     tensors = tuple(tf.convert_to_tensor(array) for array in arrays)
-    indices = tf.data.Dataset.range(n_rows)
-    if shuffle:
-        indices = indices.shuffle(n_rows, reshuffle_each_iteration=True)
     # The arrays enter once, as one repeated element, rather than being
     # captured by the map function, which would copy them into its graph.
     data = tf.data.Dataset.from_tensors(tensors).repeat()
-    dataset = tf.data.Dataset.zip((indices.batch(batch_size), data)).map(_gather)
+    dataset = tf.data.Dataset.zip((indices, data)).map(_gather)
     options = tf.data.Options()
     options.autotune.enabled = False
     # As in Keras: static optimizations only cost a graph rewrite here, and

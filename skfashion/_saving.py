@@ -11,9 +11,10 @@ A saved model is a folder of two files:
     Plain JSON: the estimator's class (one of :data:`ESTIMATORS`), its
     parameters, the fitted attributes that ``predict`` needs besides the
     network (``classes_``, ``n_features_in_``, ``image_shape_``), its
-    training history and the library versions. A Pipeline
-    ``MinMax255 -> classifier`` is saved with its scaler's parameters
-    under ``"preprocessing"`` and loaded back as the same Pipeline.
+    training history, the library versions and the SHA-256 of the
+    ``model.keras`` it was saved with. A Pipeline ``MinMax255 ->
+    classifier`` is saved with its scaler's parameters under
+    ``"preprocessing"`` and loaded back as the same Pipeline.
 
 Nothing is unpickled: a loaded folder can give wrong predictions at worst,
 never run code. Parameters that JSON cannot hold faithfully (an optimizer
@@ -24,9 +25,9 @@ only matter for training, not for predicting.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import platform
 import warnings
 from pathlib import Path
 
@@ -36,17 +37,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from .classifiers import ANNClassifier, CNNClassifier
 from .preprocessing import MinMax255
+from .utils import library_versions
 
-__all__ = [
-    "ESTIMATORS",
-    "json_params",
-    "library_versions",
-    "load_run_model",
-    "save_run_model",
-]
+__all__ = ["ESTIMATORS", "json_params", "load_model", "save_model"]
 
 MODEL_FILE = "model.keras"
 METADATA_FILE = "estimator.json"
+#: The version of the folder's format that this skfashion writes and reads.
 FORMAT_VERSION = 1
 
 #: The classes a saved folder may name; nothing else is ever instantiated.
@@ -55,33 +52,87 @@ ESTIMATORS = {cls.__name__: cls for cls in (ANNClassifier, CNNClassifier)}
 _SCALER_DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
-def save_run_model(estimator, folder: str | os.PathLike) -> Path:
-    """Save a fitted classifier (or ``MinMax255 -> classifier``) into ``folder``.
+def save_model(estimator, path: str | os.PathLike) -> Path:
+    """Save a fitted classifier, or ``MinMax255 -> classifier``, into a folder.
+
+    The folder gets two files, which :func:`load_model` loads back without
+    running any code: ``model.keras``, the network in Keras' own format, and
+    ``estimator.json``, plain JSON with the estimator's class, parameters,
+    classes, training history and the library versions. Nothing is
+    pickled. It is the format ``skfashion train`` writes into each model's
+    folder, so ``skfashion evaluate`` and ``skfashion predict`` use a
+    folder saved from Python too.
+
+    Parameters that JSON cannot hold faithfully (an optimizer instance, a
+    ``RandomState``, a dict of class weights, the callbacks) are not saved;
+    they only matter for training, and a loaded estimator has their
+    defaults. The others, and a Pipeline's :class:`~skfashion.MinMax255`,
+    come back as they were.
 
     Parameters
     ----------
     estimator : ANNClassifier, CNNClassifier or Pipeline
-        A fitted skfashion classifier, or a fitted Pipeline of a
-        :class:`~skfashion.MinMax255` followed by one.
-    folder : str or path-like
+        A fitted :class:`~skfashion.ANNClassifier` or
+        :class:`~skfashion.CNNClassifier`, or a fitted Pipeline of a
+        :class:`~skfashion.MinMax255` followed by one of them.
+    path : str or path-like
         The folder to write ``model.keras`` and ``estimator.json`` into;
-        created if needed. Files of an earlier save are overwritten.
+        created if needed. The files of an earlier save there are replaced.
 
     Returns
     -------
-    folder : Path
+    path : Path
         The folder.
 
     Raises
     ------
     TypeError
-        If ``estimator`` is not one of the above.
+        If ``estimator`` is none of the above: another estimator, or a
+        Pipeline with other steps.
     sklearn.exceptions.NotFittedError
-        If it is not fitted.
+        If the classifier is not fitted.
+
+    See Also
+    --------
+    load_model : Load what this saved.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skfashion import ANNClassifier, MinMax255, load_model, save_model
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, size=(40, 784), dtype=np.uint8)
+    >>> y = np.arange(40) % 2
+    >>> model = make_pipeline(
+    ...     MinMax255(), ANNClassifier((8,), epochs=1, verbose=0, random_state=0)
+    ... ).fit(X, y)
+    >>> folder = save_model(model, tempfile.mkdtemp())
+    >>> sorted(file.name for file in folder.iterdir())
+    ['estimator.json', 'model.keras']
+    >>> loaded = load_model(folder)
+    >>> bool((loaded.predict_proba(X) == model.predict_proba(X)).all())
+    True
     """
     scaler, classifier = _split(estimator)
-    check_is_fitted(classifier)
+    check_is_fitted(
+        classifier,
+        msg=(
+            "This %(name)s is not fitted: call fit before save_model; only a "
+            "trained network can be saved."
+        ),
+    )
     params, not_saved = json_params(classifier.get_params(deep=False))
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        # Keras converts each weight with np.array(variable), which NumPy 2
+        # warns about once per weight; the saved values are right.
+        warnings.filterwarnings(
+            "ignore", "__array__ implementation", DeprecationWarning
+        )
+        classifier.model_.save(folder / MODEL_FILE)
     metadata = {
         "format": FORMAT_VERSION,
         "estimator": type(classifier).__name__,
@@ -97,48 +148,61 @@ def save_run_model(estimator, folder: str | os.PathLike) -> Path:
             key: [float(v) if np.isfinite(v) else None for v in values]
             for key, values in getattr(classifier, "history_", {}).items()
         },
+        # Ties the two files together: load_model refuses a model.keras
+        # from another save.
+        "model_sha256": _sha256(folder / MODEL_FILE),
         "versions": library_versions(),
     }
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        # Keras converts each weight with np.array(variable), which NumPy 2
-        # warns about once per weight; the saved values are right.
-        warnings.filterwarnings(
-            "ignore", "__array__ implementation", DeprecationWarning
-        )
-        classifier.model_.save(folder / MODEL_FILE)
     text = json.dumps(metadata, indent=2, allow_nan=False)
     (folder / METADATA_FILE).write_text(text + "\n", encoding="utf-8")
     return folder
 
 
-def load_run_model(folder: str | os.PathLike):
-    """Load what :func:`save_run_model` saved, without executing any code.
+def load_model(path: str | os.PathLike):
+    """Load what :func:`save_model` (or ``skfashion train``) saved.
+
+    No code from the folder runs: the network is loaded with Keras'
+    ``safe_mode=True`` (a ``Lambda`` layer's Python code is refused), and
+    the estimator is made from plain JSON, only as one of skfashion's
+    classifiers and :class:`~skfashion.MinMax255`.
 
     Parameters
     ----------
-    folder : str or path-like
-        A folder holding ``model.keras`` and ``estimator.json``.
+    path : str or path-like
+        A folder holding ``model.keras`` and ``estimator.json``: one that
+        :func:`save_model` wrote, or a model's folder of a ``skfashion
+        train`` run (``<run>/ann`` or ``<run>/cnn``).
 
     Returns
     -------
     estimator : ANNClassifier, CNNClassifier or Pipeline
         The fitted classifier, or the Pipeline ``MinMax255 -> classifier``
         if that is what was saved. Its ``predict``, ``predict_proba`` and
-        ``score`` give what the saved one gave; ``history_`` is restored too.
+        ``score`` give what the saved one gave; ``history_`` is restored
+        too. The parameters that were not saved have their defaults.
 
     Raises
     ------
     FileNotFoundError
-        If the folder does not hold both files.
+        If the folder does not exist or lacks one of the two files.
     ValueError
-        If a file is not what :func:`save_run_model` writes, or the network
-        cannot be loaded in safe mode.
+        If ``estimator.json`` is not valid JSON or not what
+        :func:`save_model` writes, was written in a newer format than this
+        skfashion reads, names an estimator other than skfashion's; if
+        ``model.keras`` cannot be loaded in safe mode; or if the two files
+        do not belong together (``model.keras`` of another save).
+
+    See Also
+    --------
+    save_model : Save a fitted classifier or pipeline.
+
+    Examples
+    --------
+    See :func:`save_model`.
     """
     import keras
 
-    folder = Path(folder)
+    folder = Path(path)
     missing = [
         name for name in (MODEL_FILE, METADATA_FILE) if not (folder / name).is_file()
     ]
@@ -146,20 +210,32 @@ def load_run_model(folder: str | os.PathLike):
         what = "does not exist" if not folder.is_dir() else f"has no {missing[0]}"
         raise FileNotFoundError(
             f"{folder} {what}: a saved model is a folder holding {MODEL_FILE} and "
-            f"{METADATA_FILE}, as `skfashion train` writes them."
+            f"{METADATA_FILE}, as skfashion.save_model and `skfashion train` "
+            "write them."
         )
     metadata = _read_metadata(folder / METADATA_FILE)
-    classifier = ESTIMATORS[metadata["estimator"]]()
+    expected_sha256 = metadata.get("model_sha256")
+    if expected_sha256 is not None and _sha256(folder / MODEL_FILE) != expected_sha256:
+        raise ValueError(
+            f"{folder / MODEL_FILE} is not the network saved with "
+            f"{folder / METADATA_FILE} (its SHA-256 differs): the files do not "
+            "belong together. Save the model again with skfashion.save_model."
+        )
     try:
         params = {
             key: tuple(value) if isinstance(value, list) else value
             for key, value in metadata["params"].items()
         }
-        classifier.set_params(**params)
         classes = np.asarray(
             metadata["classes"], dtype=np.dtype(metadata["classes_dtype"])
         )
         n_features = int(metadata["n_features_in"])
+        history = {
+            str(key): [np.nan if v is None else float(v) for v in values]
+            for key, values in (metadata.get("history") or {}).items()
+        }
+        image_shape = metadata.get("image_shape")
+        image_shape = None if image_shape is None else tuple(image_shape)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise ValueError(f"{folder / METADATA_FILE} is damaged: {exc}") from None
     try:
@@ -170,6 +246,8 @@ def load_run_model(folder: str | os.PathLike):
         raise ValueError(
             f"{folder / MODEL_FILE} could not be loaded safely: {_first_line(exc)}"
         ) from None
+    # A folder without a checksum (saved before there was one) still gets
+    # this check; it cannot tell two networks of the same shapes apart.
     n_outputs = model.output_shape[-1]
     if model.input_shape[-1] != n_features or n_outputs != len(classes):
         raise ValueError(
@@ -177,66 +255,20 @@ def load_run_model(folder: str | os.PathLike):
             f"gives {n_outputs} classes, but {METADATA_FILE} says "
             f"{n_features} and {len(classes)}: the files do not belong together."
         )
-    _set_fitted(classifier, model, classes, n_features, metadata)
+    try:
+        classifier = ESTIMATORS[metadata["estimator"]]._from_fitted(
+            model,
+            classes=classes,
+            n_features_in=n_features,
+            image_shape=image_shape,
+            history=history,
+            params=params,
+        )
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{folder / METADATA_FILE} is damaged: {exc}") from None
     if metadata["preprocessing"] is None:
         return classifier
     return make_pipeline(_scaler(metadata), classifier)
-
-
-def library_versions() -> dict[str, str]:
-    """The versions of Python, skfashion and the libraries it runs on."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    versions = {"python": platform.python_version()}
-    for name in _LIBRARIES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-_LIBRARIES = (
-    "skfashion",
-    "numpy",
-    "scikit-learn",
-    "scikeras",
-    "keras",
-    "tensorflow",
-    "tensorboard",
-    "matplotlib",
-    "pillow",
-)
-
-
-# ----------------------------------------------------------------- saving
-def _split(estimator):
-    """(scaler or None, classifier) of a classifier or a 2-step Pipeline."""
-    if isinstance(estimator, Pipeline):
-        steps = [step for _, step in estimator.steps if step != "passthrough"]
-        if len(steps) == 2 and isinstance(steps[0], MinMax255):
-            scaler, classifier = steps
-        else:
-            raise TypeError(
-                "Only a Pipeline of a MinMax255 followed by a skfashion "
-                f"classifier can be saved, got {estimator!r}."
-            )
-    else:
-        scaler, classifier = None, estimator
-    if type(classifier).__name__ not in ESTIMATORS or not isinstance(
-        classifier, tuple(ESTIMATORS.values())
-    ):
-        raise TypeError(
-            f"Expected one of {', '.join(ESTIMATORS)}, got {type(classifier).__name__}."
-        )
-    return scaler, classifier
-
-
-def _scaler_metadata(scaler: MinMax255) -> dict:
-    dtype = np.dtype(scaler.dtype).name
-    if dtype not in _SCALER_DTYPES:
-        raise ValueError(f"MinMax255's dtype must be float32 or float64, got {dtype}.")
-    return {"class": "MinMax255", "dtype": dtype, "clip": bool(scaler.clip)}
 
 
 def json_params(params: dict) -> tuple[dict, dict]:
@@ -255,6 +287,39 @@ def json_params(params: dict) -> tuple[dict, dict]:
         else:
             saved[name] = plain
     return saved, not_saved
+
+
+# ----------------------------------------------------------------- saving
+def _split(estimator):
+    """(scaler or None, classifier) of a classifier or a 2-step Pipeline."""
+    if isinstance(estimator, Pipeline):
+        steps = [
+            step for _, step in estimator.steps if step not in (None, "passthrough")
+        ]
+        if len(steps) == 2 and isinstance(steps[0], MinMax255):
+            scaler, classifier = steps
+        else:
+            raise TypeError(
+                "Only a Pipeline of a MinMax255 followed by a skfashion "
+                f"classifier can be saved, got {estimator!r}."
+            )
+    else:
+        scaler, classifier = None, estimator
+    if type(classifier).__name__ not in ESTIMATORS or not isinstance(
+        classifier, tuple(ESTIMATORS.values())
+    ):
+        raise TypeError(
+            f"Expected one of {', '.join(ESTIMATORS)} (or a Pipeline of a "
+            f"MinMax255 followed by one), got {type(classifier).__name__}."
+        )
+    return scaler, classifier
+
+
+def _scaler_metadata(scaler: MinMax255) -> dict:
+    dtype = np.dtype(scaler.dtype).name
+    if dtype not in _SCALER_DTYPES:
+        raise ValueError(f"MinMax255's dtype must be float32 or float64, got {dtype}.")
+    return {"class": "MinMax255", "dtype": dtype, "clip": bool(scaler.clip)}
 
 
 _UNSAVED = object()
@@ -277,6 +342,14 @@ def _plain(value):
 
 def _list_or_none(shape):
     return None if shape is None else [int(d) for d in shape]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- loading
@@ -304,14 +377,14 @@ def _read_metadata(path: Path) -> dict:
     if metadata["format"] > FORMAT_VERSION:
         raise ValueError(
             f"{path} has format {metadata['format']}, newer than this skfashion "
-            f"reads ({FORMAT_VERSION}); upgrade skfashion."
+            f"reads ({FORMAT_VERSION}); upgrade skfashion to load it."
         )
     if metadata["estimator"] not in ESTIMATORS:
         raise ValueError(
             f"{path} names the estimator {metadata['estimator']!r}; only "
             f"{', '.join(ESTIMATORS)} are loaded."
         )
-    if metadata.get("preprocessing") not in (None,) and not (
+    if metadata.get("preprocessing") is not None and not (
         isinstance(metadata["preprocessing"], dict)
         and metadata["preprocessing"].get("class") == "MinMax255"
         and metadata["preprocessing"].get("dtype") in _SCALER_DTYPES
@@ -320,6 +393,8 @@ def _read_metadata(path: Path) -> dict:
             f"{path} names the preprocessing {metadata['preprocessing']!r}; only "
             "MinMax255 (float32 or float64) is loaded."
         )
+    if not isinstance(metadata.get("model_sha256"), (str, type(None))):
+        raise ValueError(f"{path} has a model_sha256 that is not a string.")
     metadata.setdefault("preprocessing", None)
     return metadata
 
@@ -328,30 +403,6 @@ def _scaler(metadata: dict) -> MinMax255:
     config = metadata["preprocessing"]
     return MinMax255(
         dtype=_SCALER_DTYPES[config["dtype"]], clip=bool(config.get("clip", False))
-    )
-
-
-def _set_fitted(classifier, model, classes, n_features: int, metadata: dict) -> None:
-    """The fitted attributes ``fit`` sets that predicting reads."""
-    from collections import defaultdict
-
-    classifier.model_ = model
-    classifier.n_features_in_ = n_features
-    classifier.target_encoder_ = classifier.target_encoder.fit(classes)
-    vars(classifier).update(classifier.target_encoder_.get_metadata())
-    # scikeras' feature encoder (an identity) is fitted on one dummy row.
-    classifier.feature_encoder_ = classifier.feature_encoder.fit(
-        np.zeros((1, n_features), dtype=np.float32)
-    )
-    if metadata.get("image_shape") is not None:
-        classifier.image_shape_ = tuple(int(d) for d in metadata["image_shape"])
-    history = metadata.get("history") or {}
-    classifier.history_ = defaultdict(
-        list,
-        {
-            str(key): [np.nan if v is None else float(v) for v in values]
-            for key, values in history.items()
-        },
     )
 
 

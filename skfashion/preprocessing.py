@@ -6,9 +6,26 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import validate_data
 
+from ._param_validation import Constraint, check_parameters
+
 __all__ = ["MinMax255"]
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class _FloatDtype(Constraint):
+    """float32 or float64, as a NumPy type, dtype or name (not None)."""
+
+    def is_satisfied_by(self, value) -> bool:
+        if value is None:  # np.dtype(None) would be float64
+            return False
+        try:
+            return np.dtype(value) in _FLOAT_DTYPES
+        except (TypeError, ValueError):
+            return False
+
+    def __str__(self) -> str:
+        return "np.float32 or np.float64 (the type, its dtype or its name)"
 
 
 class MinMax255(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -50,18 +67,19 @@ class MinMax255(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     array([[0. , 0.2, 1. ]], dtype=float32)
     """
 
+    _parameter_constraints: dict = {"dtype": [_FloatDtype()], "clip": ["boolean"]}
+
     def __init__(self, dtype=np.float32, clip: bool = False):
         self.dtype = dtype
         self.clip = clip
 
+    def _validate_params(self) -> None:
+        check_parameters(self)
+
     def _validate(self, X, *, reset: bool) -> np.ndarray:
-        dtype = np.dtype(self.dtype)
-        if dtype not in _FLOAT_DTYPES:
-            raise ValueError(
-                "MinMax255's dtype must be np.float32 or np.float64, "
-                f"got {self.dtype!r}."
-            )
-        return validate_data(self, X, reset=reset, dtype=dtype)
+        # The parameters first, on every call: transform needs no fit.
+        self._validate_params()
+        return validate_data(self, X, reset=reset, dtype=np.dtype(self.dtype))
 
     def _check_range(self, X: np.ndarray) -> None:
         if self.clip or not X.size:
@@ -140,5 +158,7 @@ class MinMax255(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
         tags.input_tags.positive_only = not self.clip
-        tags.transformer_tags.preserves_dtype = [np.dtype(self.dtype).name]
+        # Tags are read before fit validates the parameters: no error here.
+        if _FloatDtype().is_satisfied_by(self.dtype):
+            tags.transformer_tags.preserves_dtype = [np.dtype(self.dtype).name]
         return tags

@@ -27,9 +27,38 @@ OFFICIAL_FILES = (
 )
 
 
+def _missing_official_files() -> list[str]:
+    return [name for name in OFFICIAL_FILES if not (REAL_DATA / name).is_file()]
+
+
+def pytest_sessionstart(session):
+    """Under ``CI=true``, stop at once if the official files are not all there.
+
+    Elsewhere the tests that need them are skipped, saying so; in CI that
+    would hide half of the suite behind a green run.
+    """
+    if os.environ.get("CI", "").lower() != "true":
+        return
+    missing = _missing_official_files()
+    if missing:
+        where = (
+            "named by SKFASHION_TEST_DATA"
+            if "SKFASHION_TEST_DATA" in os.environ
+            else "the default beside the project; SKFASHION_TEST_DATA is not set"
+        )
+        raise pytest.UsageError(
+            f"CI=true and {len(missing)} of the 4 official Fashion-MNIST files "
+            f"are missing: {', '.join(missing)}\n"
+            f"Folder searched: {REAL_DATA} ({where}).\n"
+            "Put the four files there, or set SKFASHION_TEST_DATA to the folder "
+            "that holds them, e.g. SKFASHION_TEST_DATA=/path/to/fashion-mnist "
+            "python -m pytest (CONTRIBUTING.md says where to get them)."
+        )
+
+
 @pytest.fixture(scope="session")
 def real_data_dir() -> Path:
-    missing = [name for name in OFFICIAL_FILES if not (REAL_DATA / name).is_file()]
+    missing = _missing_official_files()
     if missing:
         pytest.skip(
             f"the official Fashion-MNIST files {missing} are not in {REAL_DATA}; "

@@ -102,11 +102,16 @@ def test_run_folder_names_the_estimator_and_its_parameters(cnn_run):
     name = cnn_run.run.name
     assert name.startswith("CNNClassifier-batch_size=32,dense_units=16,epochs=2,")
     assert "filters=4x8" in name and "validation_split=0.25" in name
-    assert sorted(p.name for p in cnn_run.run.iterdir()) == [
+    assert sorted(p.name for p in cnn_run.run.iterdir() if p.is_dir()) == [
         "projector",
         "train",
         "validation",
     ]
+    # In the run folder itself: the HParams session (tests/test_hparams.py).
+    assert set(read_events(cnn_run.run)) == {
+        "_hparams_/session_start_info",
+        "_hparams_/session_end_info",
+    }
 
 
 def test_tensorboard_scalars_per_epoch_and_batch(cnn_run):
@@ -300,22 +305,20 @@ def test_run_name_from_non_default_parameters():
         callbacks=[TensorBoard()],
         optimizer__beta_1=0.8,
     )
-    estimator._run_id = "20250301-142501-3fa2c1"
-    assert run_name(estimator) == (
+    run_id = "20250301-142501-3fa2c1"
+    assert run_name(estimator, run_id) == (
         "CNNClassifier-filters=4x8,learning_rate=0.001,optimizer__beta_1=0.8"
         "-20250301-142501-3fa2c1"
     )
     default = CNNClassifier()
-    default._run_id = "20250301-142501-3fa2c1"
-    assert run_name(default) == "CNNClassifier-20250301-142501-3fa2c1"
+    assert run_name(default, run_id) == "CNNClassifier-20250301-142501-3fa2c1"
     # Too long, or without a short text form: an 8-digit hash instead.
     for params in (
         {"hidden_layer_sizes": tuple(range(1, 40))},
         {"optimizer": keras.optimizers.SGD()},
     ):
         estimator = ANNClassifier(**params)
-        estimator._run_id = "20250301-142501-3fa2c1"
-        _, digest, *_ = run_name(estimator).split("-")
+        _, digest, *_ = run_name(estimator, run_id).split("-")
         assert len(digest) == 8 and int(digest, 16) >= 0
 
 
@@ -416,27 +419,27 @@ def test_callbacks_in_plain_keras_write_into_log_dir(fashion, tmp_path):
         ),
         pytest.param(
             EmbeddingProjector(n_probe=0),
-            "n_probe must be a positive integer, got 0",
+            r"'n_probe' parameter of EmbeddingProjector .* \[1, inf\)\. Got 0",
             id="n_probe",
         ),
         pytest.param(
             EmbeddingProjector(every_n_epochs=0),
-            "every_n_epochs must be a positive integer or None, got 0",
+            r"'every_n_epochs' .* \[1, inf\) or None\. Got 0",
             id="every_n_epochs",
         ),
         pytest.param(
             EmbeddingProjector(probe=np.zeros((3, 784))),
-            r"probe must be a tuple \(X, y\)",
+            r"(?s)'probe' .* tuple or list of 2 items.* probe=\(X, y\)",
             id="probe",
         ),
         pytest.param(
             TensorBoard(update_freq="epochs"),
-            'update_freq must be "epoch", "batch" or a positive number',
+            r"'update_freq' .* among {'epoch', 'batch'} or an int in the range \[1",
             id="update_freq",
         ),
         pytest.param(
             TensorBoard(histogram_freq=-1),
-            "histogram_freq must be a non-negative integer",
+            r"'histogram_freq' .* an int in the range \[0, inf\)\. Got -1",
             id="histogram_freq",
         ),
     ],

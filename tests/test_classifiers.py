@@ -19,7 +19,6 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
-from tensorflow.python.framework import config  # no public getter
 
 from skfashion import ANNClassifier, CNNClassifier, MinMax255, fetch_fashion_mnist
 
@@ -70,8 +69,14 @@ def test_learns_fashion_and_keeps_parameters(small, fashion):
     assert isinstance(small.model_, keras.Model)
     assert len(small.history_["loss"]) == 2 and len(small.history_["accuracy"]) == 2
     assert small.history_["loss"][1] < small.history_["loss"][0]
-    # Two epochs on 600 images: far above the 10% of guessing.
-    assert small.score(X_test, y_test) > 0.4
+    # Two epochs on 600 images: far above the 10% of guessing, and far above
+    # the same images transposed, so the network learned where the pixels
+    # are (seeds 0-2: ANN 0.62-0.66 against 0.04-0.08; CNN, whose batch
+    # normalization has seen 38 steps, 0.40-0.54 against 0.04-0.12).
+    # test_training.py compares the networks on 3,000 images.
+    score = small.score(X_test, y_test)
+    transposed = X_test.reshape(-1, 28, 28).transpose(0, 2, 1).reshape(200, 784)
+    assert score > 0.4 and small.score(transposed, y_test) < score - 0.2
     proba = small.predict_proba(X_test)
     assert proba.shape == (200, 10)
     assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
@@ -115,8 +120,13 @@ def test_string_labels(small):
         small.set_params(batch_normalization=False)
     small.fit(X, names)
     assert_array_equal(small.classes_, ["coat", "dress", "shirt"])
-    assert set(small.predict(X)) <= set(names)
-    assert small.score(X, names) > 0.9
+    # The names are only labels: the same network as with the codes 0, 1, 2,
+    # and one that learned the blobs (chance is 1/3; seeds 0-2: ANN 0.86-1.0,
+    # CNN 1.0).
+    codes = clone(small).fit(X, y)
+    assert_array_equal(small.predict_proba(X), codes.predict_proba(X))
+    assert_array_equal(small.predict(X), small.classes_[codes.predict(X)])
+    assert small.score(X, names) > 0.8
 
 
 def test_partial_fit_and_warm_start(small):
@@ -179,7 +189,7 @@ def test_constant_learning_rate_and_bad_schedule(small):
     X, y = _blobs()
     est = clone(small).set_params(lr_schedule="constant", learning_rate=0.005).fit(X, y)
     assert float(est.model_.optimizer.learning_rate) == pytest.approx(0.005)
-    with pytest.raises(ValueError, match="lr_schedule must be 'cosine' or 'constant'"):
+    with pytest.raises(ValueError, match="'lr_schedule' parameter .* among {'cosine'"):
         clone(small).set_params(lr_schedule="step").fit(X, y)
 
 
@@ -187,15 +197,19 @@ def test_validation_split_and_early_stopping(small):
     X, y = _blobs()
     est = clone(small).set_params(validation_split=0.2, early_stopping=1, epochs=30)
     est.fit(X, y)
-    assert {"val_loss", "val_accuracy"} <= set(est.history_)
-    assert len(est.history_["loss"]) <= 30
+    assert len(est.history_["val_loss"]) == len(est.history_["loss"]) <= 30
+    # The network kept is the one of the lowest validation loss, on the last
+    # 20% of the rows (label smoothing 0.1 in the loss).
+    proba = np.clip(est.predict_proba(X[72:]), 1e-7, 1 - 1e-7)
+    target = np.eye(3)[y[72:]] * 0.9 + 0.1 / 3
+    val_loss = -(target * np.log(proba)).sum(axis=1).mean()
+    assert val_loss == pytest.approx(min(est.history_["val_loss"]), rel=1e-5)
 
 
 def _global_state():
     return (
         random.getstate(),
         repr(np.random.get_state()),
-        config.is_op_determinism_enabled(),
         keras.utils.get_random_seed() if hasattr(keras.utils, "get_random_seed") else 0,
         {k: v for k, v in os.environ.items() if "TF_" in k or "PYTHONHASH" in k},
     )
@@ -214,7 +228,8 @@ def test_reproducible_and_leaves_no_global_state(small, fashion):
     state = repr(rng.get_state())
     clone(small).set_params(random_state=rng).fit(X[:64], y[:64])
     assert repr(rng.get_state()) == state  # a RandomState parameter is not consumed
-    # Unseeded random ops still work after a seeded fit (no determinism flag).
+    # Unseeded random ops still work after a seeded fit: TensorFlow's op
+    # determinism (which has no public getter) was not switched on.
     assert tf.random.uniform((2,)).shape == (2,)
 
 
@@ -264,9 +279,9 @@ def test_fast_and_batched_predict_agree(small, fashion, monkeypatch):
     X, y, X_test, _ = fashion
     small.fit(X, y)
     fast = small.predict_proba(X_test)
-    import skfashion._wrapper as wrapper
+    import skfashion._inference as inference
 
-    monkeypatch.setattr(wrapper, "FAST_PREDICT_MAX_ROWS", 0)
+    monkeypatch.setattr(inference, "FAST_PREDICT_MAX_ROWS", 0)
     assert_allclose(small.predict_proba(X_test), fast, atol=1e-6)
     assert_allclose(small.model_.predict(X_test, verbose=0), fast, atol=1e-6)
 
@@ -288,6 +303,7 @@ def test_fast_predict_of_many_models_is_not_a_retracing():
     assert [r.getMessage() for r in records if "retracing" in r.getMessage()] == []
 
 
+@pytest.mark.slow
 def test_in_grid_search_and_cross_validation(fashion):
     X, y, _, _ = fashion
     pipe = make_pipeline(
@@ -310,7 +326,13 @@ def test_in_grid_search_and_cross_validation(fashion):
     assert grid.best_estimator_[-1].model_ is not None
     ann = ANNClassifier(**{**SMALL_ANN, "epochs": 5})
     scores = cross_val_score(ann, X[:300], y[:300], cv=3)
-    assert scores.shape == (3,) and scores.min() > 0.4
+    # The scores of seeded fits on stratified folds, in order.
+    folds = StratifiedKFold(3).split(X[:300], y[:300])
+    by_hand = [
+        clone(ann).fit(X[train], y[train]).score(X[test], y[test])
+        for train, test in folds
+    ]
+    assert_array_equal(scores, by_hand)
     # is_classifier is what makes cross_val_score stratify.
     from sklearn.model_selection import check_cv
 
@@ -375,10 +397,11 @@ def _resident_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="Linux only")
 def test_many_fits_keep_memory_bounded():
     # A wide layer makes a leak of the weights visible: Keras' optimizer
-    # used to keep about one copy of them per fit (6.4 MB here), which
+    # used to keep about four times the weights (6.5 MB here) per fit, which
     # skfashion's optimizer setup avoids. 20 fits, as in a grid search.
     X = np.random.RandomState(0).rand(128, 784).astype(np.float32)
     y = np.arange(128) % 10
@@ -392,5 +415,7 @@ def test_many_fits_keep_memory_bounded():
     # The resident size jitters by +-30 MB from fit to fit (allocator
     # arenas), so compare the medians of fits 6-10 and 16-20.
     growth = np.median(resident[15:]) - np.median(resident[5:10])
-    # Measured: about 10 MB, against about 65 MB with the leak (6.5 MB a fit).
+    # Measured (TensorFlow 2.21, Keras 3.15): about 12 MB, against about
+    # 250 MB with the leak (27 MB a fit; +513 MB from the first fit to the
+    # last, against +4 MB).
     assert growth < 32, f"memory grew {growth:.0f} MB over 10 fits: {resident}"

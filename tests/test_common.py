@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skfashion import ANNClassifier, CNNClassifier, MinMax255
+from skfashion import ANNClassifier, CNNClassifier, LayerTransformer, MinMax255
 from skfashion.utils import expected_failed_checks
 
 # Small networks and few epochs: the checks fit on toy data of 1-20 features.
@@ -24,6 +24,16 @@ ESTIMATORS = [
         batch_size=16,
         learning_rate=0.02,
         random_state=0,
+    ),
+    # The transformer's code is the same for both networks: one stands for both.
+    LayerTransformer(
+        ANNClassifier(
+            hidden_layer_sizes=(32,),
+            epochs=5,
+            batch_size=16,
+            learning_rate=0.02,
+            random_state=0,
+        )
     ),
 ]
 

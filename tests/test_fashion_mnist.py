@@ -196,10 +196,10 @@ def test_corrupt_cached_download_is_fetched_again(real_data_dir, tmp_path):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"subset": "validation"}, "subset must be 'train', 'test' or 'all'"),
+        ({"subset": "validation"}, "among {'train', 'test', 'all'}"),
         ({"mirrors": ["ftp://example.org/"]}, "scheme 'ftp'"),
-        ({"mirrors": "https://example.org/"}, "non-empty list"),
-        ({"mirrors": []}, "non-empty list"),
+        ({"mirrors": "https://example.org/"}, "'mirrors' .* non-empty tuple or list"),
+        ({"mirrors": []}, "'mirrors' .* non-empty tuple or list"),
         ({"n_retries": -1}, "n_retries"),
         ({"delay": -1.0}, "delay"),
     ],
@@ -237,10 +237,12 @@ def test_concurrent_fetches_leave_a_valid_cache(real_data_dir, tmp_path):
     n_processes = 4
     with context.Manager() as manager, context.Pool(n_processes) as pool:
         barrier = manager.Barrier(n_processes)
-        results = pool.starmap(
+        # A worker that dies or cannot unpickle its task leaves a plain
+        # starmap waiting forever: fail instead.
+        results = pool.starmap_async(
             _fetch_in_process,
             [(tmp_path, real_data_dir.as_uri(), barrier)] * n_processes,
-        )
+        ).get(timeout=300)
     assert all(result == results[0] for result in results)  # the same data
     assert results[0][1] == [1000] * 10
     assert not [n for n in _cache_files(tmp_path) if n.endswith(".part")]

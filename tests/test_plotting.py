@@ -12,6 +12,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 
 from skfashion import ANNClassifier, CNNClassifier, MinMax255, fetch_fashion_mnist
+from skfashion._param_validation import InvalidParameterError
 from skfashion.datasets import FASHION_MNIST_CLASSES
 from skfashion.plotting import plot_feature_maps, plot_images, plot_training_history
 
@@ -77,7 +78,7 @@ def test_plotting_imports_without_matplotlib():
 # ------------------------------------------------------------ feature maps
 def test_feature_maps_of_a_pipeline_show_the_activations(pipeline, data):
     X, _ = data
-    fig = plot_feature_maps(pipeline, X[0])  # a raw 0..255 row
+    fig = plot_feature_maps(pipeline, X[0], order="index")  # a raw 0..255 row
     model = pipeline[-1].model_
 
     # The input as the network sees it, then each channel of each conv and
@@ -112,6 +113,7 @@ def test_feature_maps_take_any_image_shape_layers_and_max_maps(pipeline, data):
         pipeline,
         X[3].reshape(28, 28, 1),
         layers=["conv2", "conv1_relu"],
+        order="index",
         max_maps=3,
         fig=fig,
     )
@@ -129,7 +131,7 @@ def test_feature_maps_take_any_image_shape_layers_and_max_maps(pipeline, data):
 
     # A single layer name, and (28, 28) images, work too.
     fig = plot_feature_maps(
-        pipeline, X[3].reshape(28, 28), layers="pool1", max_maps=None
+        pipeline, X[3].reshape(28, 28), layers="pool1", order="index", max_maps=None
     )
     assert titles(fig) == ["input", *(f"pool1 #{c}" for c in range(4))]
 
@@ -137,7 +139,7 @@ def test_feature_maps_take_any_image_shape_layers_and_max_maps(pipeline, data):
 def test_feature_maps_with_several_convolutions_per_block(image_cnn, data):
     X, _ = data
     image = X[0].reshape(28, 28) / 255
-    fig = plot_feature_maps(image_cnn, image)
+    fig = plot_feature_maps(image_cnn, image, order="index")
     assert titles(fig) == [
         "input",
         "conv1_1 #0",
@@ -153,6 +155,81 @@ def test_feature_maps_with_several_convolutions_per_block(image_cnn, data):
     )
 
 
+def block_title(block):
+    """The title of one image's block: its SubFigure's suptitle, its only Text."""
+    (title,) = block.texts
+    return title
+
+
+def test_strongest_feature_maps_of_several_images(pipeline, data):
+    X, _ = data
+    model = pipeline[-1].model_
+    fig = plot_feature_maps(pipeline, X[:3], order="strongest", max_maps=3)
+
+    # One block per image, left to right, each as for one image: the input,
+    # then 3 channels of each of the 4 layers.
+    assert len(fig.subfigs) == 3
+    fig.canvas.draw()
+    lefts = [block.bbox.x0 for block in fig.subfigs]
+    assert lefts == sorted(lefts) and len(set(lefts)) == 3
+    assert len(fig.axes) == 3 * (1 + 4 * 3)
+
+    any_reordered = False
+    for i, block in enumerate(fig.subfigs):
+        axes = block.axes
+        assert axes[0].get_title() == "input"
+        np.testing.assert_allclose(
+            axes[0].get_images()[0].get_array(), X[i].reshape(28, 28) / 255, rtol=1e-6
+        )
+        panels = iter(axes[1:])
+        for layer in ("conv1", "pool1", "conv2", "pool2"):
+            # The strongest channels, computed here without skfashion: the
+            # largest means over the map's pixels, largest first.
+            output = conv_output(model, layer, X[i] / 255)
+            means = output.mean(axis=(0, 1))
+            strongest = np.argsort(means)[::-1][:3]
+            assert means[strongest[0]] > means[strongest[1]] > means[strongest[2]]
+            any_reordered |= list(strongest) != [0, 1, 2]
+            for channel in strongest:
+                ax = next(panels)
+                assert ax.get_title() == f"{layer} #{channel}"
+                np.testing.assert_allclose(
+                    ax.get_images()[0].get_array(), output[..., channel], atol=1e-5
+                )
+        assert next(panels, None) is None
+    # Else the test could not tell "strongest" from "index".
+    assert any_reordered
+
+
+def test_feature_map_blocks_are_titled_by_true_and_predicted_class(pipeline, data):
+    X, y = data
+    y_pred = pipeline.predict(X[:3])
+    fig = plot_feature_maps(pipeline, X[:3], layers="conv1", max_maps=1)
+    assert [block_title(b).get_text() for b in fig.subfigs] == [
+        f"pred: {label}" for label in y_pred
+    ]
+
+    # A wrong label for image 1: its block's title turns red.
+    y_true = y_pred.copy()
+    y_true[1] = (y_pred[1] + 1) % 10
+    names = FASHION_MNIST_CLASSES
+    fig = plot_feature_maps(
+        pipeline, X[:3], y_true, layers="conv1", max_maps=1, target_names=names
+    )
+    for i, block in enumerate(fig.subfigs):
+        title = block_title(block)
+        assert title.get_text() == (
+            f"true: {names[y_true[i]]}\npred: {names[y_pred[i]]}"
+        )
+        assert (title.get_color() == "tab:red") is (i == 1)
+        assert titles(block)[0] == "input"
+
+    # One image, with a scalar label, is one block.
+    fig = plot_feature_maps(pipeline, X[5], y[5], layers="conv1", max_maps=1)
+    assert len(fig.subfigs) == 1
+    assert block_title(fig.subfigs[0]).get_text().startswith(f"true: {y[5]}\n")
+
+
 def test_feature_maps_errors(pipeline, data):
     X, y = data
     with pytest.raises(NotFittedError):
@@ -163,8 +240,22 @@ def test_feature_maps_errors(pipeline, data):
         plot_feature_maps(pipeline, X[0], layers=["conv1", "conv9"])
     with pytest.raises(ValueError, match="'dense_1'.*no feature maps.*'conv1'"):
         plot_feature_maps(pipeline, X[0], layers="dense_1")
-    with pytest.raises(ValueError, match="one image; got 2"):
-        plot_feature_maps(pipeline, X[:2])
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"'order' parameter of plot_feature_maps must be a str among "
+        r"\{'index', 'strongest'\}\. Got 'largest' instead\.",
+    ):
+        plot_feature_maps(pipeline, X[0], order="largest")
+    with pytest.raises(
+        InvalidParameterError, match=r"'max_maps' .* \[1, inf\) or None"
+    ):
+        plot_feature_maps(pipeline, X[0], max_maps=0)
+    with pytest.raises(InvalidParameterError, match=r"'n_cols' .* \[1, inf\)\. Got 0"):
+        plot_feature_maps(pipeline, X[0], n_cols=0)
+    with pytest.raises(InvalidParameterError, match="'layers' parameter"):
+        plot_feature_maps(pipeline, X[0], layers=[])
+    with pytest.raises(ValueError, match="y has 2 labels for 3 images"):
+        plot_feature_maps(pipeline, X[:3], y[:2])
     with pytest.raises(ValueError, match="image of 784 pixels.*shape \\(27,\\)"):
         plot_feature_maps(pipeline, X[0, :27])
     with pytest.raises(TypeError, match="skfashion classifier"):

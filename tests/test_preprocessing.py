@@ -51,7 +51,7 @@ def test_nan_and_inf_are_rejected(value):
 
 
 def test_bad_dtype_parameter():
-    with pytest.raises(ValueError, match="dtype must be np.float32 or np.float64"):
+    with pytest.raises(ValueError, match="'dtype' parameter of MinMax255 must be"):
         MinMax255(dtype=np.int32).fit(np.zeros((2, 2)))
 
 

@@ -5,14 +5,16 @@ The fit-context protocol
 A skfashion classifier copies its ``callbacks`` at the start of every fit.
 On each copy that has them, it then calls:
 
-``set_fit_context(estimator, X, y)``
-    before training, with the classifier being fitted and the ``X`` and
-    ``y`` given to its ``fit`` (or ``partial_fit``), as they were given: not
-    validated yet, possibly images of shape (n, h, w) or a DataFrame. The
-    classifier has set its private ``_run_id`` then; :func:`._run.run_dir`
-    turns it into the fit's run folder, the same for every callback. The
-    classifier's fitted attributes (``classes_``, ``n_features_in_``, the
-    model) exist from ``on_train_begin`` on, not yet here.
+``set_fit_context(estimator, X, y, *, run_id)``
+    before training, with the classifier being fitted, the ``X`` and ``y``
+    given to its ``fit`` (or ``partial_fit``), as they were given (not
+    validated yet, possibly images of shape (n, h, w) or a DataFrame), and
+    the fit's run id: the time the fit started and random digits, the same
+    for every callback of the fit and kept while training continues
+    (``warm_start``, ``partial_fit``). :func:`._run.run_dir` turns it into
+    the fit's run folder. The classifier's fitted attributes
+    (``classes_``, ``n_features_in_``, the model) exist from
+    ``on_train_begin`` on, not yet here.
 
 ``clear_fit_context()``
     after training, whether it succeeded or failed, so that writers opened
@@ -48,10 +50,10 @@ class FitContextCallback(keras.callbacks.Callback):
     """
 
     # Attributes that exist only during a fit; subclasses add theirs.
-    _runtime: tuple[str, ...] = ("_estimator", "_fit_X", "_fit_y")
+    _runtime: tuple[str, ...] = ("_estimator", "_fit_X", "_fit_y", "_run_id")
 
     # -------------------------------------------------------- the protocol
-    def set_fit_context(self, estimator, X, y) -> None:
+    def set_fit_context(self, estimator, X, y, *, run_id: str) -> None:
         """Called by a skfashion classifier before training starts.
 
         Parameters
@@ -63,10 +65,13 @@ class FitContextCallback(keras.callbacks.Callback):
             The training images, as given to ``fit``.
         y : array-like of shape (n_samples,)
             The training labels, as given to ``fit``.
+        run_id : str
+            The fit's run id, which names its run folder.
         """
         self._estimator = estimator
         self._fit_X = X
         self._fit_y = y
+        self._run_id = run_id
 
     def clear_fit_context(self) -> None:
         """Called by a skfashion classifier after training, even a failed one."""
@@ -86,7 +91,7 @@ class FitContextCallback(keras.callbacks.Callback):
         estimator = getattr(self, "_estimator", None)
         if estimator is None:
             return Path(self.log_dir)
-        return run_dir(self.log_dir, estimator)
+        return run_dir(self.log_dir, estimator, self._run_id)
 
     # ------------------------------------------------------ copying, repr
     def __getstate__(self):

@@ -23,18 +23,19 @@ import numbers
 import re
 from pathlib import Path
 
-__all__ = ["run_dir", "run_name"]
+__all__ = ["IGNORED_PARAMS", "run_dir", "run_name"]
 
 # Longer parameter texts are replaced by their hash: run names must stay
 # readable in TensorBoard's run list and usable as folder names.
 MAX_PARAMS_CHARS = 96
 
-# Parameters that say nothing about the model or its training.
-_IGNORED = frozenset({"callbacks", "verbose"})
+#: Parameters that say nothing about the model or its training: left out of
+#: run names and of the hyperparameters logged for TensorBoard's HParams tab.
+IGNORED_PARAMS = frozenset({"callbacks", "verbose"})
 
 
-def run_dir(log_dir, estimator) -> Path:
-    """The run folder of the current fit of ``estimator`` under ``log_dir``.
+def run_dir(log_dir, estimator, run_id: str) -> Path:
+    """The run folder of a fit of ``estimator`` under ``log_dir``.
 
     Parameters
     ----------
@@ -42,31 +43,33 @@ def run_dir(log_dir, estimator) -> Path:
         The folder holding the run folders.
     estimator : KerasClassifierBase
         A skfashion classifier being fitted.
+    run_id : str
+        The fit's run id, as the classifier gives it to its callbacks.
 
     Returns
     -------
     run_dir : Path
-        ``log_dir / run_name(estimator)`` (not created here).
+        ``log_dir / run_name(estimator, run_id)`` (not created here).
     """
-    return Path(log_dir) / run_name(estimator)
+    return Path(log_dir) / run_name(estimator, run_id)
 
 
-def run_name(estimator) -> str:
+def run_name(estimator, run_id: str) -> str:
     """``<Estimator>-<parameters>-<run id>``: see the module docstring.
 
     Parameters
     ----------
     estimator : KerasClassifierBase
-        A skfashion classifier being fitted: its ``_run_id`` is set by the
-        classifier when the fit starts.
+        A skfashion classifier being fitted.
+    run_id : str
+        The fit's run id, as the classifier gives it to its callbacks.
 
     Returns
     -------
     name : str
         The run folder's name.
     """
-    parts = [type(estimator).__name__, _params_text(estimator)]
-    parts.append(getattr(estimator, "_run_id", None) or "unfitted")
+    parts = [type(estimator).__name__, _params_text(estimator), run_id]
     return "-".join(part for part in parts if part)
 
 
@@ -88,7 +91,7 @@ def _non_default_params(estimator) -> dict:
     return {
         key: value
         for key, value in sorted(estimator.get_params(deep=False).items())
-        if key not in _IGNORED and not _equal(value, defaults.get(key, _MISSING))
+        if key not in IGNORED_PARAMS and not _equal(value, defaults.get(key, _MISSING))
     }
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import os
+from numbers import Integral
 
 import numpy as np
 
 from .. import _inspect
+from .._param_validation import Interval, SequenceOf, StrOptions, check_parameters
 from ._base import FitContextCallback
 
 __all__ = ["FeatureMapLogger"]
@@ -23,6 +26,15 @@ class FeatureMapLogger(FitContextCallback):
     :class:`TensorBoard`'s scalars). The probe images themselves are logged
     once, at step 0, as ``probe_images/image_<i>``. TensorBoard's Images tab
     then shows how the filters develop.
+
+    The tiles carry no channel numbers, so by default (``order="index"``)
+    each tile shows the same channel at every step, channels 0, 1, ... row
+    by row: moving TensorBoard's step slider then shows one filter
+    developing. ``order="strongest"`` tiles, at each step, the channels with
+    the largest mean activation for that image, largest first, as the study
+    that skfashion reproduces drew them; a tile's channel may then change
+    from step to step (:func:`~skfashion.plotting.plot_feature_maps` names
+    them).
 
     The callback holds only its parameters: its summary writer exists from
     the start to the end of a fit. So an estimator with this callback clones,
@@ -45,8 +57,13 @@ class FeatureMapLogger(FitContextCallback):
     every_n_epochs : int, default=1
         Log after every this many epochs.
     max_maps : int or None, default=16
-        Tile at most this many channels (the first ones) of each layer; None
-        tiles all.
+        Tile at most this many channels of each layer, the first in
+        ``order``; None tiles all.
+    order : {"index", "strongest"}, default="index"
+        Which channels to tile, in what order: ``"index"`` in channel order;
+        ``"strongest"`` ranked by the mean of each map (the layer's output,
+        before scaling) for that image at that step, largest first, equal
+        means in channel order.
     probe : array-like or None, default=None
         The images to log, in the form the classifier itself receives them
         (after the steps of a Pipeline, for example scaled to [0, 1] by
@@ -61,10 +78,18 @@ class FeatureMapLogger(FitContextCallback):
 
     Examples
     --------
+    >>> from pathlib import Path
+    >>> import numpy as np
     >>> from skfashion import CNNClassifier
     >>> from skfashion.callbacks import FeatureMapLogger
-    >>> model = CNNClassifier(callbacks=[FeatureMapLogger("runs", n_images=4)])
-    >>> model.fit(X, y)  # doctest: +SKIP
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.random((60, 784)), np.arange(60) % 3
+    >>> model = CNNClassifier(
+    ...     epochs=1, callbacks=[FeatureMapLogger("runs", n_images=2)]
+    ... ).fit(X, y)
+    >>> [run] = Path("runs").iterdir()
+    >>> len(list(run.glob("events.out.tfevents.*")))  # the images, for TensorBoard
+    1
 
     Then run ``tensorboard --logdir runs``.
     """
@@ -78,6 +103,16 @@ class FeatureMapLogger(FitContextCallback):
         "_started",
     )
 
+    _parameter_constraints: dict = {
+        "log_dir": [str, os.PathLike],
+        "layers": [None, str, SequenceOf(str, min_length=1)],
+        "n_images": [Interval(Integral, 1, None, closed="left")],
+        "every_n_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_maps": [Interval(Integral, 1, None, closed="left"), None],
+        "order": [StrOptions(_inspect.FEATURE_MAP_ORDERS)],
+        "probe": [None, "array-like"],
+    }
+
     def __init__(
         self,
         log_dir="runs",
@@ -85,6 +120,7 @@ class FeatureMapLogger(FitContextCallback):
         n_images=3,
         every_n_epochs=1,
         max_maps=16,
+        order="index",
         probe=None,
     ):
         super().__init__()
@@ -93,23 +129,12 @@ class FeatureMapLogger(FitContextCallback):
         self.n_images = n_images
         self.every_n_epochs = every_n_epochs
         self.max_maps = max_maps
+        self.order = order
         self.probe = probe
-
-    def _check_params(self) -> None:
-        for name in ("n_images", "every_n_epochs"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        if self.max_maps is not None and (
-            not isinstance(self.max_maps, (int, np.integer)) or self.max_maps < 1
-        ):
-            raise ValueError(
-                f"max_maps must be a positive integer or None, got {self.max_maps!r}."
-            )
 
     # -------------------------------------------------------------- training
     def on_train_begin(self, logs=None):
-        self._check_params()
+        check_parameters(self)
         # The layers and images are checked before the writer exists, so a
         # mistake costs neither training time nor an empty run folder.
         self._layer_names = _inspect.resolve_layers(self.model, self.layers)
@@ -154,8 +179,13 @@ class FeatureMapLogger(FitContextCallback):
         with self._writer.as_default(step=step):
             for name, output in outputs.items():
                 for i, maps in enumerate(output):
-                    grid = _tile_feature_maps(maps, self.max_maps)
-                    self._summary.image(f"feature_maps/{name}/image_{i}", grid[None])
+                    channels = _inspect.select_channels(maps, self.order, self.max_maps)
+                    grid = _tile_feature_maps(maps[..., channels])
+                    self._summary.image(
+                        f"feature_maps/{name}/image_{i}",
+                        grid[None],
+                        description=_DESCRIPTIONS[self.order],
+                    )
         # Flushed each time, so that TensorBoard shows it while training goes on.
         self._writer.flush()
 
@@ -164,6 +194,16 @@ class FeatureMapLogger(FitContextCallback):
         if writer is not None:
             writer.close()
         self._writer = None
+
+
+# Shown with each image in TensorBoard (the first step's text is kept).
+_DESCRIPTIONS = {
+    "index": "Channels 0, 1, ... of the layer, row by row, each scaled to [0, 1].",
+    "strongest": (
+        "The channels with the largest mean activation for this image at this "
+        "step, largest first, row by row, each scaled to [0, 1]."
+    ),
+}
 
 
 def _unit_range(array: np.ndarray) -> np.ndarray:
@@ -175,13 +215,14 @@ def _unit_range(array: np.ndarray) -> np.ndarray:
     return np.zeros_like(array)
 
 
-def _tile_feature_maps(maps: np.ndarray, max_maps: int | None = None) -> np.ndarray:
+def _tile_feature_maps(maps: np.ndarray) -> np.ndarray:
     """Feature maps of shape (h, w, channels) tiled into one (H, W, 1) image.
 
     Each map is scaled to [0, 1] on its own; the maps fill a near-square
-    grid row by row, separated by 1-pixel white lines.
+    grid row by row, in the order of the last axis, separated by 1-pixel
+    white lines.
     """
-    maps = np.asarray(maps)[..., :max_maps]
+    maps = np.asarray(maps)
     height, width, n = maps.shape
     n_cols = math.ceil(math.sqrt(n))
     n_rows = math.ceil(n / n_cols)

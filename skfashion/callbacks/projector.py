@@ -1,15 +1,25 @@
-"""A layer's outputs for probe images, for TensorBoard's Embedding Projector."""
+"""TensorBoard's Projector: a layer's outputs for probe images, or its kernel."""
 
 from __future__ import annotations
 
 import hashlib
 import math
+import os
 import warnings
+from numbers import Integral
 
 import numpy as np
 
 from .. import _inspect
+from .._param_validation import (
+    Hint,
+    Interval,
+    SequenceOf,
+    StrOptions,
+    check_parameters,
+)
 from ._base import FitContextCallback
+from ._kernel_units import kernel_row_units
 
 __all__ = ["EmbeddingProjector"]
 
@@ -36,11 +46,23 @@ class EmbeddingProjector(FitContextCallback):
     validation rows (the last ``validation_split`` of the training data, as
     Keras takes them), or from the training data without a validation split.
 
+    With ``source="weights"`` the snapshots show the layer's weights
+    instead, as the Projector of Keras' ``embeddings_freq`` did: the rows
+    of its kernel, one point per input unit, in as many dimensions as the
+    layer has units, named ``softmax/kernel@epoch_003``. For the softmax
+    layer these are the units of the layer below, each placed by the
+    weights that tie it to the classes; the metadata name each unit (see
+    ``source``). There are no probe images and no thumbnails.
+
     Files go to the ``projector`` run of the fit's run folder (see
     :class:`TensorBoard`): ``projector_config.pbtxt``, per snapshot a
     ``<name>.tsv`` of outputs and a ``<name>.metadata.tsv`` of labels, and
-    one sprite image of the probe images. Its event file (the snapshots'
-    probe accuracy, as text) is what makes TensorBoard list the run.
+    one sprite image of the probe images; with ``source="weights"``, per
+    snapshot a ``<layer>/kernel@<step>.tsv`` and one
+    ``<layer>/kernel.metadata.tsv`` of unit names. Its event file (the
+    snapshots' probe accuracy, or the kernel's size, as text) is what makes
+    TensorBoard list the run. Several EmbeddingProjectors of one fit (one
+    per layer, or one of each source) add to the same Projector.
 
     Parameters
     ----------
@@ -48,9 +70,25 @@ class EmbeddingProjector(FitContextCallback):
         The folder under which each fit makes its run folder (shared with the
         other skfashion callbacks of the same fit).
     layer : str, default="softmax"
-        The name of the layer whose outputs are shown, for example
-        ``"dense_1"`` for the features the classifier's last layer receives.
-        Outputs with more than one axis per image are flattened.
+        The name of the layer whose outputs (or kernel) are shown, for
+        example ``"dense_1"`` for the features the classifier's last layer
+        receives. Outputs with more than one axis per image are flattened.
+    source : {"activations", "weights"}, default="activations"
+        What the points are. ``"activations"``: the probe images, placed by
+        the layer's outputs for them. ``"weights"``: the input units of the
+        layer, each placed by its row of the layer's kernel (the weights
+        from that unit to each of the layer's units), as in the original
+        study. The layer needs a 2-D kernel, such as a Dense layer's; a
+        convolution's 4-D kernel is refused when training starts (its
+        filters are better seen in :class:`FeatureMapLogger` and the weight
+        histograms of :class:`TensorBoard`). The metadata's ``unit`` column
+        names each input unit after the layer that computes it, skipping
+        activation, normalization and dropout layers: ``dense_1 #17``; for
+        a Dense layer after a ``Flatten`` of feature maps, by channel and
+        position, ``pool2 #5 (3, 2)`` being channel 5 at row 3, column 2
+        (also in the ``channel``, ``row`` and ``column`` columns). The
+        ``index`` column is the row's number in the kernel. ``n_probe``,
+        ``probe``, ``target_names`` and ``sprite`` are not used.
     n_probe : int, default=300
         The number of probe images sampled from the training data.
     probe : tuple (X, y) or None, default=None
@@ -73,15 +111,31 @@ class EmbeddingProjector(FitContextCallback):
     See Also
     --------
     TensorBoard : The training curves and weight histograms.
+    FeatureMapLogger : The feature maps of the convolution layers.
 
     Examples
     --------
-    >>> from skfashion import CNNClassifier, fetch_fashion_mnist
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from skfashion import CNNClassifier
     >>> from skfashion.callbacks import EmbeddingProjector
-    >>> data = fetch_fashion_mnist()  # doctest: +SKIP
-    >>> projector = EmbeddingProjector("runs", target_names=data.target_names)
-    >>> model = CNNClassifier(validation_split=0.1, callbacks=[projector])
-    >>> model.fit(data.data / 255, data.target)  # doctest: +SKIP
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.random((60, 784)), np.arange(60) % 3
+    >>> projector = EmbeddingProjector(
+    ...     "runs", n_probe=6, target_names=["shirt", "shoe", "bag"]
+    ... )
+    >>> model = CNNClassifier(
+    ...     epochs=1, validation_split=0.1, callbacks=[projector]
+    ... ).fit(X, y)
+    >>> [run] = Path("runs").iterdir()
+    >>> (run / "projector" / "projector_config.pbtxt").is_file()
+    True
+
+    The study's view, the rows of the softmax layer's kernel, one point per
+    unit of the layer below:
+
+    >>> weights = EmbeddingProjector("runs", source="weights")
+    >>> model = CNNClassifier(epochs=1, callbacks=[weights]).fit(X, y)
 
     Then run ``tensorboard --logdir runs`` and open the Projector tab.
     """
@@ -90,7 +144,7 @@ class EmbeddingProjector(FitContextCallback):
         *FitContextCallback._runtime,
         "_dir",
         "_writer",
-        "_config",
+        "_units",
         "_rows",
         "_labels",
         "_index",
@@ -103,10 +157,27 @@ class EmbeddingProjector(FitContextCallback):
         "_batches",
     )
 
+    _parameter_constraints: dict = {
+        "log_dir": [str, os.PathLike],
+        "layer": [str],
+        "source": [StrOptions(["activations", "weights"])],
+        "n_probe": [Interval(Integral, 1, None, closed="left")],
+        "probe": [
+            None,
+            SequenceOf("array-like", lengths=(2,)),
+            Hint("array-like", "Pass the images with their labels: probe=(X, y)."),
+        ],
+        "target_names": [None, "array-like", dict],
+        "every_n_epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "every_n_batches": [Interval(Integral, 1, None, closed="left"), None],
+        "sprite": ["boolean"],
+    }
+
     def __init__(
         self,
         log_dir="runs",
         layer="softmax",
+        source="activations",
         n_probe=300,
         probe=None,
         target_names=None,
@@ -117,6 +188,7 @@ class EmbeddingProjector(FitContextCallback):
         super().__init__()
         self.log_dir = log_dir
         self.layer = layer
+        self.source = source
         self.n_probe = n_probe
         self.probe = probe
         self.target_names = target_names
@@ -124,47 +196,24 @@ class EmbeddingProjector(FitContextCallback):
         self.every_n_batches = every_n_batches
         self.sprite = sprite
 
-    def _check_params(self) -> None:
-        for name in ("n_probe", "every_n_epochs", "every_n_batches"):
-            value = getattr(self, name)
-            if value is None and name != "n_probe":
-                continue
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(
-                    f"{name} must be a positive integer"
-                    + ("" if name == "n_probe" else " or None")
-                    + f", got {value!r}."
-                )
-        if self.probe is not None and (
-            not isinstance(self.probe, (tuple, list)) or len(self.probe) != 2
-        ):
-            raise ValueError(
-                "probe must be a tuple (X, y) of images and their labels, got "
-                f"{type(self.probe).__name__}."
-            )
-
     # -------------------------------------------------------------- training
     def on_train_begin(self, logs=None):
-        self._check_params()
-        self._rows, labels, self._index = self._probe_data()
-        self._labels = [self._name(label) for label in labels]
-        estimator = getattr(self, "_estimator", None)
-        n_outputs = self.model.outputs[0].shape[-1]
-        self._classes = getattr(estimator, "classes_", np.arange(n_outputs))
-        self._sprite = self._sprite_settings()
+        check_parameters(self)
+        _inspect.check_layer_names(self.model, [self.layer])
+        if self.source == "weights":
+            self._units = kernel_row_units(self.model, self.layer)
+        else:
+            self._rows, labels, self._index = self._probe_data()
+            self._labels = [self._name(label) for label in labels]
+            estimator = getattr(self, "_estimator", None)
+            n_outputs = self.model.outputs[0].shape[-1]
+            self._classes = getattr(estimator, "classes_", np.arange(n_outputs))
+            self._sprite = self._sprite_settings()
 
         import tensorflow as tf
-        from google.protobuf import text_format
-        from tensorboard.plugins import projector
 
         self._dir = self._run_dir() / "projector"
         self._dir.mkdir(parents=True, exist_ok=True)
-        # A fit that continues an earlier one (warm_start, partial_fit) adds
-        # its snapshots to the earlier ones.
-        self._config = projector.ProjectorConfig()
-        config_file = self._dir / _CONFIG_FILE
-        if config_file.exists():
-            text_format.Parse(config_file.read_text(), self._config)
         self._writer = tf.summary.create_file_writer(str(self._dir))
         self._started = False
         self._step = None
@@ -289,10 +338,65 @@ class EmbeddingProjector(FitContextCallback):
     def _snapshot(self) -> None:
         unit = "step" if self.every_n_batches else "epoch"
         width = 6 if self.every_n_batches else 3
-        name = f"{self.layer}@{unit}_{self._step:0{width}d}"
-        if any(e.tensor_name == name for e in self._config.embeddings):
+        shown = f"{self.layer}/kernel" if self.source == "weights" else self.layer
+        name = f"{shown}@{unit}_{self._step:0{width}d}"
+
+        from google.protobuf import text_format
+        from tensorboard.plugins import projector
+
+        # Read each time, not kept: a fit that continues an earlier one
+        # (warm_start, partial_fit) adds its snapshots to the earlier ones,
+        # and other EmbeddingProjectors of the fit add theirs.
+        config = projector.ProjectorConfig()
+        config_file = self._dir / _CONFIG_FILE
+        if config_file.exists():
+            text_format.Parse(config_file.read_text(), config)
+        if any(e.tensor_name == name for e in config.embeddings):
             return  # the end of training, if its last epoch took one already
 
+        embedding = config.embeddings.add()
+        embedding.tensor_name = name
+        if self.source == "weights":
+            tag, text = self._save_kernel(name, embedding)
+        else:
+            tag, text = self._save_activations(name, embedding)
+        projector.visualize_embeddings(str(self._dir), config)
+
+        import tensorflow as tf
+
+        with self._writer.as_default(step=self._step):
+            tf.summary.text(tag, text)
+        self._writer.flush()
+
+    def _save_kernel(self, name: str, embedding) -> tuple[str, str]:
+        """Write the kernel's rows; return the text summary's tag and text."""
+        # .numpy(), not keras.ops.convert_to_numpy: TensorFlow's __array__
+        # makes NumPy 2 warn about its missing copy keyword.
+        kernel = self.model.get_layer(self.layer).kernel.numpy()
+        # Tensor names hold a "/", file names follow them into a folder per
+        # layer (Keras layer names never hold one).
+        tensor_file = self._dir / f"{name}.tsv"
+        tensor_file.parent.mkdir(exist_ok=True)
+        np.savetxt(tensor_file, kernel, fmt="%.6g", delimiter="\t")
+        # The same units at every step: one metadata file for the layer.
+        metadata = f"{self.layer}/kernel.metadata.tsv"
+        columns, rows = self._units
+        # A header row: the Projector needs one with more than one column.
+        lines = ["\t".join(columns)] + ["\t".join(map(str, row)) for row in rows]
+        (self._dir / metadata).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+        embedding.tensor_path = f"{name}.tsv"
+        embedding.tensor_shape.extend(kernel.shape)
+        embedding.metadata_path = metadata
+        n_rows, n_columns = kernel.shape
+        text = (
+            f"`{name}`: {n_rows} input units in {n_columns} dimensions, "
+            f"mean absolute weight {np.abs(kernel).mean():.4g}"
+        )
+        return "kernel_snapshots", text
+
+    def _save_activations(self, name: str, embedding) -> tuple[str, str]:
+        """Write the probe's outputs; return the text summary's tag and text."""
         # The network's last layer gives the class probabilities.
         output_layer = self.model.layers[-1].name
         values = _inspect.activations(
@@ -312,8 +416,6 @@ class EmbeddingProjector(FitContextCallback):
         metadata = self._dir / f"{name}.metadata.tsv"
         metadata.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-        embedding = self._config.embeddings.add()
-        embedding.tensor_name = name
         embedding.tensor_path = f"{name}.tsv"
         embedding.tensor_shape.extend(outputs.shape)
         embedding.metadata_path = metadata.name
@@ -323,19 +425,11 @@ class EmbeddingProjector(FitContextCallback):
                 _save_sprite(self._dir / file_name, self._rows, shape)
             embedding.sprite.image_path = file_name
             embedding.sprite.single_image_dim.extend([shape[1], shape[0]])
-
-        import tensorflow as tf
-        from tensorboard.plugins import projector
-
-        projector.visualize_embeddings(str(self._dir), self._config)
-        with self._writer.as_default(step=self._step):
-            accuracy = float(np.mean(correct))
-            tf.summary.text(
-                "snapshots",
-                f"`{name}`: {accuracy:.1%} of the {len(correct)} probe images "
-                "classified right",
-            )
-        self._writer.flush()
+        text = (
+            f"`{name}`: {np.mean(correct):.1%} of the {len(correct)} probe "
+            "images classified right"
+        )
+        return "snapshots", text
 
 
 def _stratified_sample(y: np.ndarray, n: int, seed: int = 0) -> np.ndarray:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import time
 import warnings
+from numbers import Integral
 
 import keras
-import numpy as np
 
+from .._param_validation import Interval, StrOptions, check_parameters
 from ._base import FitContextCallback
+from ._hparams import hparams_of, write_session_end, write_session_start
 
 __all__ = ["TensorBoard"]
 
@@ -28,12 +32,22 @@ class TensorBoard(FitContextCallback):
     - one histogram per weight, tagged by the weight's full path (for
       example ``conv1/kernel`` and ``dense_1/kernel``), at the start and
       every ``histogram_freq`` epochs;
-    - the network's conceptual graph and the estimator's parameters.
+    - the network's conceptual graph and the estimator's parameters;
+    - with ``hparams``, the fit as a session of TensorBoard's HParams tab,
+      in the run folder itself: the estimator's parameters
+      (``get_params(deep=False)``, routed ones included, without
+      ``callbacks`` and ``verbose``) at the start, and whether training
+      succeeded at the end. The tab's table and parallel-coordinates view
+      then show each fit of a grid search with its parameters and, as its
+      metrics, the last values of its scalars: ``epoch_loss`` and
+      ``epoch_accuracy`` of ``train`` (and ``validation``),
+      ``epoch_learning_rate``. The folds of one candidate form one group.
 
     Steps count completed epochs: the first epoch's results are at step 1,
     the initial weights at step 0. Batch steps count batches since the start
     of training. Training continued with ``warm_start`` or ``partial_fit``
-    goes on in the same run, at the following steps.
+    goes on in the same run, at the following steps, and in the same HParams
+    session, whose status is that of the first fit.
 
     The callback holds only its parameters; its writers exist from the start
     to the end of a fit. Used directly in ``keras.Model.fit``, it writes into
@@ -53,6 +67,12 @@ class TensorBoard(FitContextCallback):
     update_freq : "epoch", "batch" or int, default="epoch"
         Log losses and accuracies per epoch only, or also every batch
         (``"batch"``) or every this many batches.
+    hparams : bool, default=True
+        Log the fit for TensorBoard's HParams tab: the estimator's
+        parameters, as numbers, bools or text (tuples as ``"(16, 64)"``,
+        None as ``"None"``, classes and other objects by their name), and
+        the end status. Only with a skfashion classifier: used directly in
+        ``keras.Model.fit``, the callback has no parameters to log.
 
     See Also
     --------
@@ -63,10 +83,20 @@ class TensorBoard(FitContextCallback):
 
     Examples
     --------
+    >>> from pathlib import Path
+    >>> import numpy as np
     >>> from skfashion import CNNClassifier
     >>> from skfashion.callbacks import TensorBoard
-    >>> model = CNNClassifier(validation_split=0.1, callbacks=[TensorBoard("runs")])
-    >>> model.fit(X, y)  # doctest: +SKIP
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.random((60, 784)), np.arange(60) % 3
+    >>> model = CNNClassifier(
+    ...     epochs=1, validation_split=0.1, callbacks=[TensorBoard("runs")]
+    ... ).fit(X, y)
+    >>> [run] = Path("runs").iterdir()  # one run folder per fit
+    >>> run.name.startswith("CNNClassifier-")
+    True
+    >>> sorted(path.name for path in run.iterdir() if path.is_dir())
+    ['train', 'validation']
 
     Then run ``tensorboard --logdir runs``.
     """
@@ -79,40 +109,47 @@ class TensorBoard(FitContextCallback):
         "_steps_per_epoch",
         "_batches",
         "_batch_freq",
+        "_start_time",
+        "_session_started",
+        "_succeeded",
     )
 
+    _parameter_constraints: dict = {
+        "log_dir": [str, os.PathLike],
+        "histogram_freq": [Interval(Integral, 0, None, closed="left")],
+        "write_graph": ["boolean"],
+        "update_freq": [
+            StrOptions(["epoch", "batch"]),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "hparams": ["boolean"],
+    }
+
     def __init__(
-        self, log_dir="runs", histogram_freq=1, write_graph=True, update_freq="epoch"
+        self,
+        log_dir="runs",
+        histogram_freq=1,
+        write_graph=True,
+        update_freq="epoch",
+        hparams=True,
     ):
         super().__init__()
         self.log_dir = log_dir
         self.histogram_freq = histogram_freq
         self.write_graph = write_graph
         self.update_freq = update_freq
+        self.hparams = hparams
 
-    def _check_params(self) -> int | None:
-        """Check the parameters; the batch logging interval, or None."""
-        if not isinstance(self.histogram_freq, (int, np.integer)) or (
-            self.histogram_freq < 0
-        ):
-            raise ValueError(
-                "histogram_freq must be a non-negative integer (0 logs no "
-                f"histograms), got {self.histogram_freq!r}."
-            )
+    def _batch_freq_of(self) -> int | None:
+        """Log losses every this many batches; None for once per epoch."""
         if self.update_freq == "epoch":
             return None
-        if self.update_freq == "batch":
-            return 1
-        if isinstance(self.update_freq, (int, np.integer)) and self.update_freq > 0:
-            return int(self.update_freq)
-        raise ValueError(
-            'update_freq must be "epoch", "batch" or a positive number of '
-            f"batches, got {self.update_freq!r}."
-        )
+        return 1 if self.update_freq == "batch" else int(self.update_freq)
 
     # -------------------------------------------------------------- training
     def on_train_begin(self, logs=None):
-        self._batch_freq = self._check_params()
+        check_parameters(self)
+        self._batch_freq = self._batch_freq_of()
         # Imported here: tf.summary loads TensorBoard's protocol buffers,
         # which a fit without this callback does not need.
         import tensorflow as tf
@@ -125,6 +162,9 @@ class TensorBoard(FitContextCallback):
         self._epoch = None
         self._steps_per_epoch = (self.params or {}).get("steps")
         self._batches = 0
+        self._start_time = time.time()
+        self._session_started = False
+        self._succeeded = False
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._epoch is None and epoch == 0:
@@ -164,19 +204,37 @@ class TensorBoard(FitContextCallback):
         for writer in self._writers.values():
             writer.flush()
 
+    def on_train_end(self, logs=None):
+        self._succeeded = True
+        super().on_train_end(logs)
+
     def _close(self) -> None:
         for writer in getattr(self, "_writers", {}).values():
             writer.close()
         self._writers = {}
+        if getattr(self, "_session_started", False):
+            # Once per session: the end of the fit that started it. A failed
+            # fit (Keras then skips on_train_end) is a failed session.
+            self._session_started = False
+            write_session_end(self._run_dir(), succeeded=self._succeeded)
 
     # --------------------------------------------------------------- writing
     def _log_start(self):
+        estimator = getattr(self, "_estimator", None)
+        if self.hparams and estimator is not None:
+            # The fit's run folder is the session: the parent of the train
+            # and validation runs, whose scalars are its metrics. No
+            # experiment config, so that TensorBoard infers the domains from
+            # all the fits (why: _hparams.py's docstring).
+            write_session_start(
+                self._run_dir(), hparams_of(estimator), self._start_time
+            )
+            self._session_started = True
         with self._writers["train"].as_default(step=0):
             if self.histogram_freq:
                 self._histograms(0)
             if self.write_graph:
                 _write_model_graph(self._summary, self.model)
-            estimator = getattr(self, "_estimator", None)
             if estimator is not None:
                 # Indented by 4: Markdown code, one parameter per line.
                 text = "    " + repr(estimator).replace("\n", "\n    ")

@@ -1,14 +1,23 @@
-"""Loaders for Fashion-MNIST and readers and writers of the IDX format."""
+"""Fashion-MNIST (its loader and cache), IDX files, and images as Fashion-MNIST rows."""
 
 from ._base import clear_data_home, get_data_home
-from ._fashion_mnist import FASHION_MNIST_CLASSES, fetch_fashion_mnist
+from ._fashion_mnist import (
+    FASHION_MNIST_CLASSES,
+    FASHION_MNIST_MIRRORS,
+    fetch_fashion_mnist,
+    verify_fashion_mnist,
+)
 from ._idx import read_idx, write_idx
+from ._image import read_image
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_MIRRORS",
     "clear_data_home",
     "fetch_fashion_mnist",
     "get_data_home",
     "read_idx",
+    "read_image",
+    "verify_fashion_mnist",
     "write_idx",
 ]

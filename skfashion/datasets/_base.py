@@ -12,6 +12,7 @@ import hashlib
 import http.client
 import os
 import shutil
+import socket
 import tempfile
 import time
 import warnings
@@ -42,6 +43,20 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> str:
     -------
     data_home : str
         The path of the data folder.
+
+    See Also
+    --------
+    clear_data_home : Delete the data folder's content.
+    fetch_fashion_mnist : Load Fashion-MNIST, cached in this folder.
+
+    Examples
+    --------
+    >>> import os
+    >>> from skfashion.datasets import get_data_home
+    >>> get_data_home("my_cache")
+    'my_cache'
+    >>> os.path.isdir("my_cache")
+    True
     """
     if data_home is None:
         data_home = os.environ.get(
@@ -55,10 +70,27 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> str:
 def clear_data_home(data_home: str | os.PathLike | None = None) -> None:
     """Delete all the content of the data home folder.
 
+    The folder itself goes too; :func:`get_data_home` and the next download
+    make it again. Data downloaded into it must then be downloaded again.
+
     Parameters
     ----------
     data_home : str or path-like, default=None
         The folder to clear; by default the one :func:`get_data_home` returns.
+
+    See Also
+    --------
+    get_data_home : The data folder.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from skfashion.datasets import clear_data_home, get_data_home
+    >>> home = Path(get_data_home("my_cache"))
+    >>> _ = (home / "notes.txt").write_text("cached")
+    >>> clear_data_home("my_cache")
+    >>> home.exists()
+    False
     """
     shutil.rmtree(get_data_home(data_home))
 
@@ -72,11 +104,11 @@ def sha256_of(path: str | os.PathLike) -> str:
 
 
 def check_mirrors(mirrors: list[str]) -> list[str]:
-    """Validate mirror base URLs and give each a trailing slash."""
-    if isinstance(mirrors, str) or not mirrors:
-        raise ValueError(
-            f"mirrors must be a non-empty list of base URLs, got {mirrors!r}."
-        )
+    """Check the URLs' schemes and give each a trailing slash.
+
+    That ``mirrors`` is a non-empty list of strings is checked by the
+    caller's parameter validation.
+    """
     checked = []
     for mirror in mirrors:
         scheme = urlsplit(str(mirror)).scheme
@@ -89,6 +121,16 @@ def check_mirrors(mirrors: list[str]) -> list[str]:
             )
         checked.append(str(mirror).rstrip("/") + "/")
     return checked
+
+
+def _retry_cannot_help(exc: BaseException) -> bool:
+    """A host name that does not resolve (no network), or no such local file.
+
+    Waiting and retrying would only delay the error, by 14 seconds with the
+    defaults, for a user without a network.
+    """
+    reason = getattr(exc, "reason", exc)
+    return isinstance(reason, (socket.gaierror, FileNotFoundError))
 
 
 class ChecksumError(OSError):
@@ -176,7 +218,8 @@ def fetch_verified(
     Each mirror is tried in order. Network errors are retried ``n_retries``
     times with exponential backoff (``delay``, ``2 * delay``, ...); a checksum
     mismatch moves on to the next mirror at once, since retrying would fetch
-    the same wrong file.
+    the same wrong file, and so do a host name that does not resolve (no
+    network) and a missing ``file://`` file.
 
     Raises
     ------
@@ -225,6 +268,8 @@ def fetch_verified(
                 # URLError covers HTTP errors and unreachable hosts;
                 # http.client.HTTPException a malformed response.
                 errors.append(f"{url} (attempt {attempt + 1}): {exc!r}")
+                if _retry_cannot_help(exc):
+                    break
                 if attempt < n_retries:
                     time.sleep(delay * 2**attempt)
     raise OSError(

@@ -5,16 +5,23 @@ from __future__ import annotations
 import os
 import warnings
 from importlib import resources
+from numbers import Integral, Real
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils import Bunch
 
+from .._param_validation import Interval, SequenceOf, StrOptions, validate_params
 from ._base import check_mirrors, fetch_verified, get_data_home, sha256_of
 from ._idx import read_idx, write_idx
 
-__all__ = ["FASHION_MNIST_CLASSES", "fetch_fashion_mnist"]
+__all__ = [
+    "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_MIRRORS",
+    "fetch_fashion_mnist",
+    "verify_fashion_mnist",
+]
 
 #: The class names, in label order.
 FASHION_MNIST_CLASSES = (
@@ -32,7 +39,8 @@ FASHION_MNIST_CLASSES = (
 
 # The TensorFlow bucket comes first because it serves HTTPS; Zalando's own
 # host serves plain HTTP only. Every file is checked against its SHA-256.
-DEFAULT_MIRRORS = (
+#: The base URLs Fashion-MNIST is downloaded from by default, in order.
+FASHION_MNIST_MIRRORS = (
     "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
     "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
 )
@@ -153,6 +161,17 @@ def _load_part(
     return array
 
 
+@validate_params(
+    {
+        "subset": [StrOptions(_SUBSETS)],
+        "data_home": [str, os.PathLike, None],
+        "download_if_missing": ["boolean"],
+        "return_X_y": ["boolean"],
+        "mirrors": [None, SequenceOf(str, min_length=1)],
+        "n_retries": [Interval(Integral, 0, None, closed="left")],
+        "delay": [Interval(Real, 0, None, closed="left")],
+    }
+)
 def fetch_fashion_mnist(
     *,
     subset: str = "train",
@@ -194,10 +213,12 @@ def fetch_fashion_mnist(
     mirrors : list of str, default=None
         Base URLs (``https://``, ``http://`` or ``file://``) to download the
         files from, tried in order. By default the space-separated URLs in the
-        ``SKFASHION_MIRRORS`` environment variable, else the TensorFlow
-        datasets bucket, then Zalando's host.
+        ``SKFASHION_MIRRORS`` environment variable, else
+        :data:`FASHION_MNIST_MIRRORS`: the TensorFlow datasets bucket, then
+        Zalando's host.
     n_retries : int, default=3
-        How many times a mirror is retried after a network error.
+        How many times a mirror is retried after a network error. A host
+        name that does not resolve (no network) is not retried.
     delay : float, default=1.0
         Seconds before the first retry; each further retry waits twice as long.
 
@@ -232,22 +253,27 @@ def fetch_fashion_mnist(
     ValueError
         If an argument is invalid.
 
+    See Also
+    --------
+    get_data_home : The cache folder.
+    read_idx : Read any IDX file, such as your own images.
+    skfashion.MinMax255 : Scale the pixels to [0, 1] for the classifiers.
+
     Examples
     --------
     >>> from skfashion.datasets import fetch_fashion_mnist
-    >>> X, y = fetch_fashion_mnist(subset="test", return_X_y=True)  # doctest: +SKIP
-    >>> X.shape, y.shape  # doctest: +SKIP
-    ((10000, 784), (10000,))
+    >>> data = fetch_fashion_mnist(subset="test")
+    >>> data.data.shape, data.images.shape, data.target.shape
+    ((10000, 784), (10000, 28, 28), (10000,))
+    >>> data.target_names[:3]
+    ['T-shirt/top', 'Trouser', 'Pullover']
+    >>> X, y = fetch_fashion_mnist(subset="test", return_X_y=True)
+    >>> X.dtype.name, y.dtype.name
+    ('uint8', 'int64')
     """
-    if subset not in _SUBSETS:
-        raise ValueError(f"subset must be 'train', 'test' or 'all', got {subset!r}.")
-    if not isinstance(n_retries, int | np.integer) or n_retries < 0:
-        raise ValueError(f"n_retries must be an integer >= 0, got {n_retries!r}.")
-    if not delay >= 0:
-        raise ValueError(f"delay must be a number >= 0, got {delay!r}.")
     if mirrors is None:
         from_env = os.environ.get("SKFASHION_MIRRORS", "").split()
-        mirrors = from_env or list(DEFAULT_MIRRORS)
+        mirrors = from_env or list(FASHION_MNIST_MIRRORS)
     mirrors = check_mirrors(mirrors)
     folder = Path(get_data_home(data_home)) / _FOLDER
     folder.mkdir(exist_ok=True)
@@ -275,4 +301,73 @@ def fetch_fashion_mnist(
         DESCR=resources.files(__package__)
         .joinpath("descr", "fashion_mnist.rst")
         .read_text(encoding="utf-8"),
+    )
+
+
+def verify_fashion_mnist(*, data_home: str | os.PathLike | None = None) -> Bunch:
+    """Locate the cached Fashion-MNIST files and check their SHA-256 checksums.
+
+    Nothing is downloaded, repaired or deleted: this only reports on the
+    four official ``.gz`` files in the cache that
+    :func:`fetch_fashion_mnist` fills, each checked against the SHA-256
+    pinned in skfashion.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        The cache folder; by default the ``SKFASHION_DATA`` environment
+        variable, else ``~/skfashion_data``. See :func:`get_data_home`.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the following attributes.
+
+        folder : str
+            The folder that holds (or will hold) the files:
+            ``<data_home>/fashion_mnist``.
+        files : list of Bunch
+            One per official file: the training images and labels, then
+            the test images and labels. Each has ``filename`` (str),
+            ``path`` (str), ``present`` (bool: the file exists) and
+            ``verified`` (bool: it exists and its SHA-256 is the pinned
+            one).
+        complete : bool
+            Whether all four files are present and verified.
+
+    See Also
+    --------
+    fetch_fashion_mnist : Download the files that are missing or damaged.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from skfashion.datasets import verify_fashion_mnist
+    >>> result = verify_fashion_mnist(data_home=tempfile.mkdtemp())
+    >>> result.complete
+    False
+    >>> for file in result.files:
+    ...     print(file.filename, file.present, file.verified)
+    train-images-idx3-ubyte.gz False False
+    train-labels-idx1-ubyte.gz False False
+    t10k-images-idx3-ubyte.gz False False
+    t10k-labels-idx1-ubyte.gz False False
+    """
+    folder = Path(get_data_home(data_home)) / _FOLDER
+    files = []
+    for remote in _FILES.values():
+        path = folder / remote.filename
+        present = path.is_file()
+        files.append(
+            Bunch(
+                filename=remote.filename,
+                path=str(path),
+                present=present,
+                verified=present and sha256_of(path) == remote.sha256,
+            )
+        )
+    return Bunch(
+        folder=str(folder),
+        files=files,
+        complete=all(file.verified for file in files),
     )

@@ -164,6 +164,13 @@ def _mmap(path: Path, where: str) -> np.ndarray:
 def read_idx(source: PathOrFile, *, mmap: bool = False) -> np.ndarray:
     """Read an array from an IDX file, gzip-compressed or not.
 
+    IDX is the file format of (Fashion-)MNIST: a 4-byte magic number (two
+    zero bytes, a type code and the number of dimensions), one big-endian
+    4-byte size per dimension, then the data in C order, big-endian. Every
+    type of the format is read: uint8, int8, int16, int32, float32 and
+    float64. The format allows up to 255 dimensions, NumPy arrays up to 64
+    (32 before NumPy 2.0); a file that declares more raises a ``ValueError``.
+
     Parameters
     ----------
     source : str, path-like or binary file object
@@ -186,7 +193,26 @@ def read_idx(source: PathOrFile, *, mmap: bool = False) -> np.ndarray:
     ValueError
         If the data is not a valid IDX file (bad magic number, unknown type
         code, truncated data, trailing bytes, a size that cannot be
-        allocated) or not a valid gzip stream. The message names the file.
+        allocated, more dimensions than NumPy allows) or not a valid gzip
+        stream. The message names the file.
+
+    See Also
+    --------
+    write_idx : Write an array to an IDX file.
+    fetch_fashion_mnist : Fashion-MNIST's own IDX files, downloaded and cached.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfashion.datasets import read_idx, write_idx
+    >>> images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    >>> write_idx("images-idx3-ubyte.gz", images)  # a .gz name is gzipped
+    >>> read_idx("images-idx3-ubyte.gz").shape  # gzip is recognized by content
+    (2, 3, 4)
+    >>> write_idx("images-idx3-ubyte", images)
+    >>> mapped = read_idx("images-idx3-ubyte", mmap=True)  # nothing read yet
+    >>> bool((mapped == images).all())
+    True
     """
     where = _describe(source)
     if isinstance(source, str | os.PathLike):
@@ -240,6 +266,11 @@ def write_idx(
 ) -> None:
     """Write an array to an IDX file.
 
+    The header is the magic number (two zero bytes, the type code of the
+    array's dtype and its number of dimensions), then each dimension's size
+    as a big-endian 4-byte integer; the data follows in C order, big-endian.
+    Gzip output is reproducible byte for byte.
+
     Parameters
     ----------
     target : str, path-like or binary file object
@@ -256,6 +287,19 @@ def write_idx(
     ------
     ValueError
         If the array's dtype or shape cannot be stored in an IDX file.
+
+    See Also
+    --------
+    read_idx : Read an array from an IDX file.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from skfashion.datasets import write_idx
+    >>> write_idx("labels-idx1-ubyte", np.array([3, 1, 4], dtype=np.uint8))
+    >>> Path("labels-idx1-ubyte").read_bytes().hex(" ")  # magic, size, data
+    '00 00 08 01 00 00 00 03 03 01 04'
     """
     array = np.asarray(array)
     code = _TYPE_CODES.get(array.dtype.newbyteorder("="))

@@ -4,7 +4,7 @@ Fashion-MNIST's images were made from product photos on white: trimmed to
 the garment, shrunk to fit 28x28 (longest side 28 pixels, centered),
 negated and converted to 8-bit grayscale. So its images show a light
 garment on a black background, and a network trained on them expects that.
-:func:`image_to_pixels` does the same to any PNG or JPEG file.
+:func:`read_image` does the same to any PNG or JPEG file.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import os
 
 import numpy as np
 
-__all__ = ["SIDE", "image_to_pixels"]
+__all__ = ["read_image"]
 
-#: Fashion-MNIST's image side, in pixels.
+# Fashion-MNIST's image side, in pixels.
 SIDE = 28
 
 # A pixel belongs to the background when it is within this many gray levels
@@ -23,7 +23,7 @@ SIDE = 28
 _BACKGROUND_TOLERANCE = 13
 
 
-def image_to_pixels(path: str | os.PathLike) -> np.ndarray:
+def read_image(path: str | os.PathLike) -> np.ndarray:
     """Read an image file as one Fashion-MNIST row of 784 pixels.
 
     The steps:
@@ -60,6 +60,31 @@ def image_to_pixels(path: str | os.PathLike) -> np.ndarray:
     PIL.Image.DecompressionBombError
         If the image is larger than Pillow's safety limit (about 179
         million pixels).
+
+    See Also
+    --------
+    read_idx : Read images stored in an IDX file.
+
+    Examples
+    --------
+    A dark 60x30 garment on a white 200x100 photo becomes a light garment,
+    28 pixels high, centered on black:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from skfashion.datasets import read_image
+    >>> photo = np.full((100, 200), 250, dtype=np.uint8)
+    >>> photo[20:80, 85:115] = 10
+    >>> path = Path(tempfile.mkdtemp()) / "photo.png"
+    >>> Image.fromarray(photo).save(path)
+    >>> pixels = read_image(path)
+    >>> pixels.shape, pixels.dtype
+    ((784,), dtype('uint8'))
+    >>> image = pixels.reshape(28, 28)
+    >>> int(image[14, 14]), int(image[14, 0])
+    (245, 0)
     """
     from PIL import Image, ImageOps
 
