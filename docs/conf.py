@@ -3,14 +3,22 @@
 Build: ``python -m sphinx -W -b html docs docs/_build/html``. The example
 gallery is built from ``examples/`` without running the examples, unless
 ``SKFASHION_DOCS_RUN_EXAMPLES=1`` is set (then each example trains on the
-full data, which takes about half an hour on a 2-core CPU; add
+full data, as long as the fits of docs/benchmarks.rst; add
 ``SKFASHION_EXAMPLES_QUICK=1`` to train on small subsets instead).
 """
 
 import os
 import re
+import sys
+from pathlib import Path
+
+from sphinx.util import logging
 
 import skfashion
+
+# docs/_ext: the cli-help directive (the command line's help, from its parser)
+# and project-requirements (the dependencies, from pyproject.toml).
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 project = "skfashion"
 author = "The skfashion developers"
@@ -24,6 +32,8 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "cli_help",
+    "project_requirements",
 ]
 
 templates_path = ["_templates"]
@@ -37,6 +47,21 @@ autodoc_default_options = {"inherited-members": False}
 autodoc_typehints = "none"  # the numpydoc sections already give the types
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+
+# numpydoc validates every docstring the API reference renders; with -W (as
+# CI builds) a failing check fails the build. "all" checks, minus these:
+numpydoc_validation_checks = {
+    "all",
+    # RT02: scikit-learn's convention names what is returned ("self :
+    # object", "X_scaled : ndarray"), which RT02 forbids.
+    "RT02",
+    # ES01 (extended summary), SA01 (See Also), EX01 (Examples): required of
+    # every public class and function by _require_sections below, not of
+    # methods (fit, predict, and those inherited from scikit-learn).
+    "ES01",
+    "SA01",
+    "EX01",
+}
 
 _run_examples = os.environ.get("SKFASHION_DOCS_RUN_EXAMPLES", "0") == "1"
 sphinx_gallery_conf = {
@@ -56,7 +81,7 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = f"skfashion {release}"
 html_theme_options = {
-    "github_url": "https://github.com/skfashion/skfashion",
+    # No project URL: the project has no public repository yet.
     "navigation_with_keys": False,
     "show_toc_level": 2,
 }
@@ -68,6 +93,7 @@ html_show_sourcelink = False
 # their docstrings, whose :ref: and :term: roles point into scikit-learn's
 # own documentation. Without intersphinx (the build must work offline) they
 # cannot resolve, so they are shown as plain text.
+_logger = logging.getLogger("skfashion.docs")
 _SKLEARN_ROLE = re.compile(r":(?:ref|term):`(?:([^`<]*?)\s*<[^`>]*>|([^`]*))`")
 
 
@@ -85,5 +111,27 @@ def _unlink_sklearn_roles(app, what, name, obj, options, lines):
         lines[:] = [_SKLEARN_ROLE.sub(_sklearn_role_text, line) for line in lines]
 
 
+# Checks that numpydoc_validation_checks leaves out for methods, and that
+# skfashion's public classes and functions must pass, as in scikit-learn.
+_TOP_LEVEL_CHECKS = ("ES01", "SA01", "EX01")
+
+
+_checked = set()  # autosummary and autodoc both process each docstring
+
+
+def _require_sections(app, what, name, obj, options, lines):
+    if what not in ("class", "function") or not name.startswith("skfashion."):
+        return
+    if name in _checked:
+        return
+    _checked.add(name)
+    from numpydoc.validate import validate
+
+    for code, message in validate(name)["errors"]:
+        if code in _TOP_LEVEL_CHECKS:
+            _logger.warning(f"{name}: {code} {message}", type="numpydoc")
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _unlink_sklearn_roles)
+    app.connect("autodoc-process-docstring", _require_sections)
