@@ -1,10 +1,10 @@
 """Accuracy and speed of skfashion's classifiers against plain Keras and scikeras.
 
-Run: ``python benchmarks/bench_classifiers.py [--models ann cnn cnn-strong]``
+Run: ``python benchmarks/bench_classifiers.py [options]``
 
-Each model is trained on the 60,000 training images and scored on the 10,000
-test images of Fashion-MNIST, three ways, with the same network and the same
-training settings:
+By default each model is trained on the 60,000 training images and scored
+on the 10,000 test images of Fashion-MNIST, with the same network and the
+same training settings, several ways:
 
 - ``skfashion``: ``ANNClassifier()`` / ``CNNClassifier()`` with their defaults
   (``cnn-strong``: the stronger configuration of the docs);
@@ -15,25 +15,97 @@ training settings:
   wrapper's own overhead, where ``keras`` also shows the pipeline's gain);
 - ``scikeras``: the same compiled model inside scikeras' ``KerasClassifier``.
 
+Machine-independent cost (REF units)
+    Machines of the same kind differ by up to 2x in speed, so every fit
+    time is also given as a multiple of a fixed reference workload measured
+    in the same run, on the same cores: plain Keras training the default CNN
+    architecture of skfashion 0.1 (``filters=(16, 64)``, one convolution
+    per block, ``dense_units=(128,)``, batch-normalized, dropout 0.3; AdamW
+    2e-3 with cosine decay, label smoothing 0.1; frozen here, so that a new
+    default does not move the yardstick) for one epoch over 20,000 training
+    images in batches of 64, after a warm-up of 60 batches that traces the
+    training function. It is fed by an in-memory tf.data pipeline without
+    the autotuner (which would otherwise add an idle wait of up to seconds
+    at the end of the epoch). REF is measured before the first fit and again
+    after the last; the REF unit is their mean, and both are printed: a
+    large gap between them says the machine's speed drifted during the run.
+    ``fit REF`` = fit seconds / REF seconds. The default CNN (15 epochs of
+    60,000 images) costs about 45 REF units by construction.
+
+Selection mode (``--select``)
+    Model selection must not look at the test set. With ``--select``, the
+    training images are split once, stratified, into 50,000 for training
+    and 10,000 for validation
+    (``train_test_split(X, y, test_size=10000, stratify=y, random_state=0)``),
+    models train on the 50,000 and are scored on the 10,000 validation
+    images; the test set is not even loaded. Choose configurations this
+    way, then score each chosen one on the test set once (without
+    ``--select``). Training on 50,000 rows costs 5/6 of 60,000: compare
+    ``fit REF`` with a budget accordingly.
+
+Options
+    ``--models NAME [NAME ...]``
+        Among ``ann``, ``cnn``, ``cnn-strong`` (default: ``ann cnn``).
+    ``--libraries NAME [NAME ...]``
+        Among ``skfashion``, ``keras``, ``keras-pipeline``, ``scikeras``
+        (default: all four). ``skfashion`` is always trained; the others
+        train the same network once, with Keras' seed set to the first seed.
+    ``--seeds N [N ...]``
+        ``random_state`` values of the skfashion estimator (default: ``0``).
+        Each seed is a separate fit and row; with several seeds a ``mean``
+        row follows (mean accuracy, and the lowest one in brackets).
+    ``--select``
+        Selection mode, above.
+    ``--set NAME=VALUE [NAME=VALUE ...]``
+        Override estimator parameters of every model, e.g.
+        ``--set augmentation=True epochs=20`` (values are Python literals;
+        unknown names are an error from the estimator).
+    ``--epochs N``
+        Shortcut for ``--set epochs=N`` (a quick trial).
+    ``--n-train N``
+        Train on the first N training rows (after the split in selection mode).
+    ``--threads N``
+        TensorFlow's intra-op and inter-op thread pools, both N (default:
+        TensorFlow's own choice). Pin the process to cores with ``taskset``
+        to control what it runs on.
+    ``--no-ref``
+        Skip the reference workload (no REF column).
+
 The fit time is the wall-clock time of ``fit`` alone; predict times are the
-median of repeated calls on 1 image and one call on the 10,000 test images.
-The data comes from the usual cache (``SKFASHION_DATA``); offline, point
-``SKFASHION_MIRRORS`` at a folder with the four official files. Nothing else
-should run on the machine while this does.
+median of repeated calls on 1 image and one call on the 10,000 scored
+images. The data comes from the usual cache (``SKFASHION_DATA``); offline,
+point ``SKFASHION_MIRRORS`` at a folder with the four official files.
+Nothing else should run on the machine while this does; the REF units make
+figures from different machines comparable, not figures from a busy one.
+
+Examples::
+
+    python benchmarks/bench_classifiers.py                      # test set
+    python benchmarks/bench_classifiers.py --models cnn --select \\
+        --libraries skfashion --set augmentation=True           # selection
+    python benchmarks/bench_classifiers.py --models cnn --seeds 0 1 2 \\
+        --libraries skfashion                                   # final score
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import statistics
 import time
 import warnings
 
 import keras
 import numpy as np
+import tensorflow as tf
 
-from skfashion import ANNClassifier, CNNClassifier, MinMax255, fetch_fashion_mnist
-from skfashion._pipeline import array_dataset
+from skfashion import (
+    ANNClassifier,
+    CNNClassifier,
+    MinMax255,
+    _pipeline,
+    fetch_fashion_mnist,
+)
 
 LIBRARIES = ["skfashion", "keras", "keras-pipeline", "scikeras"]
 CONFIGS = {
@@ -47,10 +119,34 @@ CONFIGS = {
             "filters": (24, 48),
             "convs_per_block": 2,
             "dense_units": (256,),
+            "dropout": 0.3,
             "epochs": 16,
         },
     ),
 }
+
+# The reference workload's network and training settings: skfashion 0.1's
+# default CNN, written out so that changing the defaults leaves REF alone.
+REF_PARAMS = {
+    "filters": (16, 64),
+    "convs_per_block": 1,
+    "kernel_size": 3,
+    "pool_size": 2,
+    "dense_units": (128,),
+    "dropout": 0.3,
+    "batch_normalization": True,
+    "augmentation": False,
+    "optimizer": "adamw",
+    "learning_rate": 2e-3,
+    "lr_schedule": "cosine",
+    "weight_decay": 1e-4,
+    "label_smoothing": 0.1,
+    "epochs": 15,
+    "batch_size": 64,
+}
+REF_ROWS = 20000
+REF_WARMUP_BATCHES = 60
+VALIDATION_ROWS = 10000
 
 
 def _median_ms(function, repeat: int = 30) -> float:
@@ -69,6 +165,30 @@ def _timed(function) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
+def _ref_dataset(X, onehot, batch_size: int) -> tf.data.Dataset:
+    """Shuffled batches of in-memory arrays, tf.data's autotuner off."""
+    tensors = (tf.convert_to_tensor(X), tf.convert_to_tensor(onehot))
+    indices = tf.data.Dataset.range(len(X)).shuffle(len(X)).batch(batch_size)
+    dataset = tf.data.Dataset.zip(
+        (indices, tf.data.Dataset.from_tensors(tensors).repeat())
+    ).map(lambda i, t: (tf.gather(t[0], i), tf.gather(t[1], i)))
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.prefetch(1).with_options(options)
+
+
+def measure_ref(X, y) -> float:
+    """Seconds of the reference workload (see the module docstring)."""
+    keras.utils.set_random_seed(12345)
+    shaper = CNNClassifier(random_state=0, **REF_PARAMS).fit(X[:256], y[:256])
+    model = shaper._compile(keras.models.clone_model(shaper.model_), REF_ROWS)
+    onehot = np.eye(10, dtype=np.float32)[np.searchsorted(shaper.classes_, y)]
+    data = _ref_dataset(X[:REF_ROWS], onehot[:REF_ROWS], REF_PARAMS["batch_size"])
+    model.fit(data.take(REF_WARMUP_BATCHES), epochs=1, verbose=0)
+    seconds, _ = _timed(lambda: model.fit(data, epochs=1, verbose=0))
+    return seconds
+
+
 def bench_skfashion(estimator, X, y, X_test, y_test):
     fit_s, _ = _timed(lambda: estimator.fit(X, y))
     return {
@@ -85,13 +205,24 @@ def _fresh_model(estimator, n_rows):
     return estimator._compile(model, n_rows)
 
 
-def bench_keras(estimator, X, y, X_test, y_test, *, pipeline=False):
-    keras.utils.set_random_seed(0)
+def _skfashion_batches(arrays, batch_size: int, seed: int) -> dict:
+    """``keras.Model.fit`` arguments feeding ``arrays`` through skfashion's
+    own training pipeline (shuffled every epoch)."""
+    if hasattr(_pipeline, "epoch_batches"):  # endless, with steps per epoch
+        batches, steps = _pipeline.epoch_batches(
+            arrays, batch_size, shuffle=True, seed=seed
+        )
+        return {"x": batches, "steps_per_epoch": steps, "shuffle": False}
+    batches = _pipeline.array_dataset(arrays, batch_size, shuffle=True)
+    return {"x": batches, "shuffle": False}  # shuffled by the pipeline
+
+
+def bench_keras(estimator, X, y, X_test, y_test, *, pipeline=False, seed=0):
+    keras.utils.set_random_seed(seed)
     model = _fresh_model(estimator, len(X))
     onehot = np.eye(10, dtype=np.float32)[y]
     if pipeline:
-        batches = array_dataset((X, onehot), estimator.batch_size, shuffle=True)
-        data = {"x": batches, "shuffle": False}  # shuffled by the pipeline
+        data = _skfashion_batches((X, onehot), estimator.batch_size, seed)
     else:
         data = {"x": X, "y": onehot, "batch_size": estimator.batch_size}
     fit_s, _ = _timed(lambda: model.fit(**data, epochs=estimator.epochs, verbose=0))
@@ -105,10 +236,10 @@ def bench_keras(estimator, X, y, X_test, y_test, *, pipeline=False):
     }
 
 
-def bench_scikeras(estimator, X, y, X_test, y_test):
+def bench_scikeras(estimator, X, y, X_test, y_test, *, seed=0):
     from scikeras.wrappers import KerasClassifier
 
-    keras.utils.set_random_seed(0)
+    keras.utils.set_random_seed(seed)
     classifier = KerasClassifier(
         model=lambda: _fresh_model(estimator, len(X)),
         loss="categorical_crossentropy",  # makes scikeras one-hot encode y
@@ -127,8 +258,48 @@ def bench_scikeras(estimator, X, y, X_test, y_test):
         }
 
 
+def _parse_set(items: list[str]) -> dict:
+    params = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--set takes NAME=VALUE, got {item!r}")
+        try:
+            params[name] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[name] = value  # a bare string such as adamw
+    return params
+
+
+def load_data(select: bool, n_train: int | None):
+    """(X, y, X_scored, y_scored, what, (X_ref, y_ref)): scored on the test
+    set, or on the validation split; REF's rows come from the training rows."""
+    X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
+    scaler = MinMax255()
+    if select:
+        from sklearn.model_selection import train_test_split
+
+        X, X_scored, y, y_scored = train_test_split(
+            X, y, test_size=VALIDATION_ROWS, stratify=y, random_state=0
+        )
+        what = "val acc"
+    else:
+        X_scored, y_scored = fetch_fashion_mnist(subset="test", return_X_y=True)
+        what = "test acc"
+    X, y = scaler.transform(X), np.asarray(y)
+    # REF always trains on REF_ROWS rows, whatever --n-train says.
+    X_ref, y_ref = X[:REF_ROWS], y[:REF_ROWS]
+    if n_train:
+        X, y = X[:n_train], y[:n_train]
+    scored = (scaler.transform(X_scored), np.asarray(y_scored))
+    return X, y, *scored, what, (X_ref, y_ref)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="See the module docstring for the REF units and selection mode.",
+    )
     parser.add_argument("--models", nargs="+", default=["ann", "cnn"], choices=CONFIGS)
     parser.add_argument(
         "--libraries",
@@ -136,53 +307,110 @@ def main() -> None:
         default=LIBRARIES,
         choices=LIBRARIES,
     )
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument(
+        "--select",
+        action="store_true",
+        help="train on a stratified 50,000, score the 10,000 validation rows",
+    )
+    parser.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE")
     parser.add_argument("--epochs", type=int, help="override (for a quick trial)")
-    parser.add_argument("--n-train", type=int, default=60000)
+    parser.add_argument("--n-train", type=int)
+    parser.add_argument("--threads", type=int, help="TF intra- and inter-op threads")
+    parser.add_argument("--no-ref", action="store_true", help="skip REF")
     args = parser.parse_args()
 
-    X, y = fetch_fashion_mnist(subset="train", return_X_y=True)
-    X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
-    scaler = MinMax255()
-    X, y = scaler.transform(X[: args.n_train]), y[: args.n_train]
-    X_test = scaler.transform(X_test)
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    overrides = _parse_set(args.set)
+    if args.epochs:
+        overrides["epochs"] = args.epochs
 
-    header = ("model", "library", "test acc", "fit s", "1 img ms", "10k s", "call ms")
-    rows = []
+    X, y, X_test, y_test, what, ref_data = load_data(args.select, args.n_train)
+    print(f"# training rows {len(X)}; scored: {what} on {len(X_test)} rows", flush=True)
+    ref_runs = []
+    if not args.no_ref:
+        ref_runs.append(measure_ref(*ref_data))
+        print(f"# REF (before): {ref_runs[0]:.2f} s", flush=True)
+
+    records = []  # (name, library, seed, result)
     for name in args.models:
         cls, params = CONFIGS[name]
-        if args.epochs:
-            params = {**params, "epochs": args.epochs}
-        skf = cls(random_state=0, **params)
-        print(f"# {name}: {skf!r}", flush=True)
-        results = {"skfashion": bench_skfashion(skf, X, y, X_test, y_test)}
-        for library in args.libraries:
-            if library in ("keras", "keras-pipeline"):
-                pipeline = library == "keras-pipeline"
-                results[library] = bench_keras(
-                    skf, X, y, X_test, y_test, pipeline=pipeline
-                )
-            elif library == "scikeras":
-                results[library] = bench_scikeras(skf, X, y, X_test, y_test)
-        for library, r in results.items():
-            if library not in args.libraries:
+        params = {**params, **overrides}
+        for i, seed in enumerate(args.seeds):
+            skf = cls(random_state=seed, **params)
+            print(f"# {name}: {skf!r}", flush=True)
+            result = bench_skfashion(skf, X, y, X_test, y_test)
+            records.append((name, "skfashion", seed, result))
+            print(f"   skfashion seed {seed}: {_brief(result)}", flush=True)
+            if i:  # the other libraries train once, with the first seed
                 continue
-            rows.append(
-                (
-                    name,
-                    library,
-                    f"{100 * r['accuracy']:.2f}%",
-                    f"{r['fit_s']:.1f}",
-                    f"{r['predict_1_ms']:.1f}",
-                    f"{r['predict_10k_s']:.2f}",
-                    f"{r['model_call_1_ms']:.1f}" if "model_call_1_ms" in r else "",
-                )
+            for library in args.libraries:
+                if library in ("keras", "keras-pipeline"):
+                    pipeline = library == "keras-pipeline"
+                    result = bench_keras(
+                        skf, X, y, X_test, y_test, pipeline=pipeline, seed=seed
+                    )
+                elif library == "scikeras":
+                    result = bench_scikeras(skf, X, y, X_test, y_test, seed=seed)
+                else:
+                    continue
+                records.append((name, library, seed, result))
+                print(f"   {library}: {_brief(result)}", flush=True)
+
+    if not args.no_ref:
+        ref_runs.append(measure_ref(*ref_data))
+        print(f"# REF (after): {ref_runs[1]:.2f} s", flush=True)
+    ref_s = statistics.mean(ref_runs) if ref_runs else None
+    _print_table(records, args, what, ref_s)
+    if ref_runs:
+        print(
+            f"REF = {ref_s:.2f} s (before {ref_runs[0]:.2f} s, after "
+            f"{ref_runs[1]:.2f} s): plain Keras, default CNN architecture, one "
+            f"epoch of {REF_ROWS} images in batches of 64. 'fit REF' = fit s / REF."
+        )
+    print(f"keras {keras.__version__}; 'call ms' is keras.Model.__call__ on 1 image.")
+
+
+def _brief(r: dict) -> str:
+    return f"acc {100 * r['accuracy']:.2f}%, fit {r['fit_s']:.1f} s"
+
+
+def _print_table(records, args, what: str, ref_s: float | None) -> None:
+    header = ["model", "library", "seed", what, "fit s", "fit REF"]
+    header += ["1 img ms", "10k s", "call ms"]
+    rows = []
+
+    def row(name, library, seed, acc, fit_s, r=None):
+        rows.append(
+            (
+                name,
+                library,
+                seed,
+                acc,
+                f"{fit_s:.1f}",
+                f"{fit_s / ref_s:.1f}" if ref_s else "",
+                f"{r['predict_1_ms']:.1f}" if r else "",
+                f"{r['predict_10k_s']:.2f}" if r else "",
+                f"{r['model_call_1_ms']:.1f}" if r and "model_call_1_ms" in r else "",
             )
-            print("  ", rows[-1], flush=True)
+        )
+
+    for name in args.models:
+        mine = [rec for rec in records if rec[0] == name]
+        for _, library, seed, r in mine:
+            row(name, library, seed, f"{100 * r['accuracy']:.2f}%", r["fit_s"], r)
+        seeded = [r for _, library, _, r in mine if library == "skfashion"]
+        if len(seeded) > 1:
+            accs = [100 * r["accuracy"] for r in seeded]
+            fits = [r["fit_s"] for r in seeded]
+            acc = f"{statistics.mean(accs):.2f}% (min {min(accs):.2f}%)"
+            row(name, "skfashion", "mean", acc, statistics.mean(fits))
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
     print()
-    for row in (header, *rows):
-        print("  ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)))
-    print(f"\nkeras {keras.__version__}; 'call ms' is keras.Model.__call__ on 1 image.")
+    for r in (header, *rows):
+        print("  ".join(str(c).rjust(w) for c, w in zip(r, widths, strict=True)))
 
 
 if __name__ == "__main__":
