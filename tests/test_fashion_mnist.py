@@ -1,6 +1,8 @@
-import multiprocessing
+import json
 import os
-import warnings
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -222,33 +224,75 @@ def test_data_home(tmp_path, monkeypatch):
     assert not (tmp_path / "other").exists()
 
 
-def _fetch_in_process(home, mirror, barrier):
-    barrier.wait(timeout=600)  # once all have started: fetch at the same time
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        X, y = fetch_fashion_mnist(
-            subset="test", data_home=home, mirrors=[mirror], return_X_y=True
-        )
-    return int(X.sum(dtype=np.int64)), np.bincount(y).tolist()
+# Each process waits for the go file, so that all fetch at the same time. Run
+# as fresh interpreters (not a multiprocessing pool, whose workers import this
+# module by name and hang the pool when that import fails).
+_FETCH_WHEN_TOLD = """
+import json, sys, time, warnings
+from pathlib import Path
+
+import numpy as np
+
+from skfashion.datasets import fetch_fashion_mnist
+
+home, mirror, ready, go = sys.argv[1:]
+Path(ready).touch()
+deadline = time.monotonic() + 300
+while not Path(go).exists():
+    if time.monotonic() > deadline:
+        sys.exit("no go file after 300 s")
+    time.sleep(0.005)
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    X, y = fetch_fashion_mnist(
+        subset="test", data_home=home, mirrors=[mirror], return_X_y=True
+    )
+print(json.dumps([int(X.sum(dtype=np.int64)), np.bincount(y).tolist()]))
+"""
 
 
 def test_concurrent_fetches_leave_a_valid_cache(real_data_dir, tmp_path):
-    context = multiprocessing.get_context("spawn")
     n_processes = 4
-    with context.Manager() as manager, context.Pool(n_processes) as pool:
-        barrier = manager.Barrier(n_processes)
-        # A worker that dies or cannot unpickle its task leaves a plain
-        # starmap waiting forever: fail instead.
-        results = pool.starmap_async(
-            _fetch_in_process,
-            [(tmp_path, real_data_dir.as_uri(), barrier)] * n_processes,
-        ).get(timeout=300)
+    home, signals = tmp_path / "home", tmp_path / "signals"
+    signals.mkdir()
+    go = signals / "go"
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _FETCH_WHEN_TOLD,
+                str(home),
+                real_data_dir.as_uri(),
+                str(signals / f"ready{i}"),
+                str(go),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(n_processes)
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(signals.glob("ready*"))) < n_processes:
+            assert time.monotonic() < deadline, "the processes did not start"
+            assert all(p.poll() is None for p in processes), "a process ended early"
+            time.sleep(0.01)
+        go.touch()
+        outputs = [p.communicate(timeout=300) for p in processes]
+    finally:
+        for p in processes:
+            p.kill()
+    for p, (_, err) in zip(processes, outputs, strict=True):
+        assert p.returncode == 0, err
+    results = [json.loads(out) for out, _ in outputs]
     assert all(result == results[0] for result in results)  # the same data
     assert results[0][1] == [1000] * 10
-    assert not [n for n in _cache_files(tmp_path) if n.endswith(".part")]
+    assert not [n for n in _cache_files(home) if n.endswith(".part")]
     # What is cached loads with no network and matches the official files.
     bunch = fetch_fashion_mnist(
-        subset="test", data_home=tmp_path, download_if_missing=False
+        subset="test", data_home=home, download_if_missing=False
     )
     assert_array_equal(bunch.images, read_idx(real_data_dir / TEST_FILES[0]))
     assert len(OFFICIAL_FILES) == 4
