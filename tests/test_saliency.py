@@ -232,7 +232,9 @@ def test_errors(cnn, ann, data):
     X, y = data[2], data[3]
     with pytest.raises(ValueError, match="'ann' has no convolution.*=\"gradient\""):
         plot_saliency(ann, X[:2])
-    with pytest.raises(ValueError, match="Unknown saliency method 'occlusion'"):
+    with pytest.raises(
+        ValueError, match="'method' parameter of plot_saliency .* Got 'occlusion'"
+    ):
         plot_saliency(cnn, X[:2], method="occlusion")
     with pytest.raises(ValueError, match="image of 784 pixels.*shape \\(2, 27\\)"):
         plot_saliency(cnn, X[:2, :27])
@@ -243,5 +245,7 @@ def test_errors(cnn, ann, data):
     with pytest.raises(NotFittedError):
         plot_saliency(make_pipeline(MinMax255(), CNNClassifier()), X[:2])
     model, rows = model_and_input(cnn, X[:2])
+    with pytest.raises(ValueError, match="Unknown saliency method 'occlusion'"):
+        saliency_maps(model, rows, "occlusion")
     with pytest.raises(ValueError, match="one output index in \\[0, 10\\)"):
         saliency_maps(model, rows, targets=[0, 10])
