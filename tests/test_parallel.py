@@ -49,8 +49,11 @@ class PidLog(keras.callbacks.Callback):
 
 
 def _search(pid_log, n_jobs=None):
+    # Without batch normalization: after 5 steps its moving averages are far
+    # from the data, and a candidate scored 0.11, no better than guessing.
     ann = ANNClassifier(
         hidden_layer_sizes=(16,),
+        batch_normalization=False,
         epochs=1,
         batch_size=32,
         random_state=0,
@@ -77,8 +80,9 @@ def one_process(images, tmp_path_factory):
 def _assert_same_scores(results, reference):
     for key in SCORES:
         assert_array_equal(results[key], reference[key], err_msg=key)
-    # Not a degenerate search: the candidates beat guessing (0.1), differently.
-    assert reference["mean_test_score"].min() > 0.12
+    # Not a degenerate search: the candidates beat guessing (0.1), differently
+    # (random_state 0-2: 0.19-0.36).
+    assert reference["mean_test_score"].min() > 0.15
     assert len(set(reference["mean_test_score"])) == 2
 
 
