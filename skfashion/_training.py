@@ -272,7 +272,7 @@ def _train_one(name, classifier, X, y, X_test, y_test, folder: Path, report) -> 
         f"{name}: test accuracy {metrics['test_accuracy']:.4f} on "
         f"{len(y_test)} images ({metrics['epochs']} epochs in {seconds:.0f} s)",
     )
-    report("report", _classification_text(y_test, y_pred))
+    report("report", classification_text(y_test, y_pred))
     save_model(model, folder)
     _write_json(folder / "metrics.json", metrics)
     _save_figures(folder, model, X_test, y_test, y_pred)
@@ -313,7 +313,8 @@ def _metrics(name, model, n_train, y_test, y_pred, seconds) -> dict:
     }
 
 
-def _classification_text(y_true, y_pred) -> str:
+def classification_text(y_true, y_pred) -> str:
+    """scikit-learn's per-class report, with Fashion-MNIST's class names."""
     from sklearn.metrics import classification_report
 
     return classification_report(

@@ -142,3 +142,25 @@ def failing_then(route, failures: int, status: int = 503):
             route(handler)
 
     return flaky
+
+
+def tensorboard_context(logdir):
+    """A TensorBoard plugin context over ``logdir``, as ``tensorboard`` builds it.
+
+    The plugins' own backends then read the run folders that skfashion wrote.
+    """
+    from tensorboard.backend.event_processing import (
+        data_provider,
+        plugin_event_multiplexer,
+    )
+    from tensorboard.plugins import base_plugin
+
+    logdir = str(logdir)
+    multiplexer = plugin_event_multiplexer.EventMultiplexer()
+    multiplexer.AddRunsFromDirectory(logdir)
+    multiplexer.Reload()
+    return base_plugin.TBContext(
+        logdir=logdir,
+        data_provider=data_provider.MultiplexerDataProvider(multiplexer, logdir),
+        multiplexer=multiplexer,
+    )

@@ -10,6 +10,7 @@ from typing import NamedTuple
 import keras
 import numpy as np
 import pytest
+from conftest import tensorboard_context
 from google.protobuf import text_format
 from matplotlib.image import imread
 from numpy.testing import assert_allclose, assert_array_equal
@@ -201,23 +202,10 @@ def test_projector_snapshots_metadata_and_sprite(cnn_run, fashion):
 
 
 def test_projector_run_is_served_by_tensorboard(cnn_run):
-    from tensorboard.backend.event_processing import (
-        data_provider,
-        plugin_event_multiplexer,
-    )
-    from tensorboard.plugins import base_plugin
     from tensorboard.plugins.projector import projector_plugin
     from werkzeug.test import Client
 
-    logdir = str(cnn_run.log_dir)
-    multiplexer = plugin_event_multiplexer.EventMultiplexer()
-    multiplexer.AddRunsFromDirectory(logdir)
-    multiplexer.Reload()
-    context = base_plugin.TBContext(
-        logdir=logdir,
-        data_provider=data_provider.MultiplexerDataProvider(multiplexer, logdir),
-        multiplexer=multiplexer,
-    )
+    context = tensorboard_context(cnn_run.log_dir)
     apps = projector_plugin.ProjectorPlugin(context).get_plugin_apps()
 
     def get(route, **query):

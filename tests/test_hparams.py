@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import keras
 import numpy as np
 import pytest
+from conftest import tensorboard_context
 from numpy.testing import assert_allclose
 from sklearn.model_selection import GridSearchCV
 
@@ -72,23 +73,10 @@ def hparams_tab(log_dir):
 
     Both as JSON, as the plugin sends them to the browser.
     """
-    from tensorboard.backend.event_processing import (
-        data_provider,
-        plugin_event_multiplexer,
-    )
-    from tensorboard.plugins import base_plugin
     from tensorboard.plugins.hparams import hparams_plugin
     from werkzeug.test import Client
 
-    logdir = str(log_dir)
-    multiplexer = plugin_event_multiplexer.EventMultiplexer()
-    multiplexer.AddRunsFromDirectory(logdir)
-    multiplexer.Reload()
-    context = base_plugin.TBContext(
-        logdir=logdir,
-        data_provider=data_provider.MultiplexerDataProvider(multiplexer, logdir),
-        multiplexer=multiplexer,
-    )
+    context = tensorboard_context(log_dir)
     apps = hparams_plugin.HParamsPlugin(context).get_plugin_apps()
 
     def post(route, request):

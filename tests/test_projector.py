@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import keras
 import numpy as np
 import pytest
+from conftest import tensorboard_context
 from google.protobuf import text_format
 from numpy.testing import assert_allclose
 from sklearn.base import clone
@@ -163,23 +164,10 @@ def test_both_views_in_one_fit(ann_run):
 
 
 def test_weights_served_by_the_projector_plugin(ann_run):
-    from tensorboard.backend.event_processing import (
-        data_provider,
-        plugin_event_multiplexer,
-    )
-    from tensorboard.plugins import base_plugin
     from tensorboard.plugins.projector import projector_plugin
     from werkzeug.test import Client
 
-    logdir = str(ann_run.log_dir)
-    multiplexer = plugin_event_multiplexer.EventMultiplexer()
-    multiplexer.AddRunsFromDirectory(logdir)
-    multiplexer.Reload()
-    context = base_plugin.TBContext(
-        logdir=logdir,
-        data_provider=data_provider.MultiplexerDataProvider(multiplexer, logdir),
-        multiplexer=multiplexer,
-    )
+    context = tensorboard_context(ann_run.log_dir)
     apps = projector_plugin.ProjectorPlugin(context).get_plugin_apps()
 
     def get(route, status=200, **query):

@@ -18,7 +18,6 @@ __all__ = [
     "CommandError",
     "add_subset_options",
     "class_name",
-    "classification_text",
     "data_options",
     "fetch_data",
     "fraction",
@@ -253,19 +252,3 @@ def class_name(label) -> str:
     if isinstance(label, (int, np.integer)) and 0 <= label < len(FASHION_MNIST_CLASSES):
         return FASHION_MNIST_CLASSES[int(label)]
     return str(label)
-
-
-def classification_text(y_true, y_pred) -> str:
-    """scikit-learn's per-class report, with Fashion-MNIST's class names."""
-    from sklearn.metrics import classification_report
-
-    from skfashion.datasets import FASHION_MNIST_CLASSES
-
-    return classification_report(
-        y_true,
-        y_pred,
-        labels=np.arange(len(FASHION_MNIST_CLASSES)),
-        target_names=FASHION_MNIST_CLASSES,
-        digits=3,
-        zero_division=0,
-    )

@@ -12,7 +12,6 @@ from ._common import (
     CommandError,
     add_subset_options,
     class_name,
-    classification_text,
     import_tensorflow,
     load_test_data,
     one_line,
@@ -47,6 +46,8 @@ def add_evaluate_parser(commands, data) -> None:
 
 def _evaluate(args) -> None:
     from sklearn.metrics import accuracy_score
+
+    from .._training import classification_text
 
     folders = _model_folders(args.run_dir)
     X_test, y_test = load_test_data(args)
