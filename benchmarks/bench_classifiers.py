@@ -184,8 +184,10 @@ def measure_ref(X, y) -> float:
     model = shaper._compile(keras.models.clone_model(shaper.model_), REF_ROWS)
     onehot = np.eye(10, dtype=np.float32)[np.searchsorted(shaper.classes_, y)]
     data = _ref_dataset(X[:REF_ROWS], onehot[:REF_ROWS], REF_PARAMS["batch_size"])
-    model.fit(data.take(REF_WARMUP_BATCHES), epochs=1, verbose=0)
-    seconds, _ = _timed(lambda: model.fit(data, epochs=1, verbose=0))
+    # shuffle=False: the dataset shuffles itself (Keras ignores the flag for a
+    # dataset, and warns when it is left at True).
+    model.fit(data.take(REF_WARMUP_BATCHES), epochs=1, verbose=0, shuffle=False)
+    seconds, _ = _timed(lambda: model.fit(data, epochs=1, verbose=0, shuffle=False))
     return seconds
 
 
