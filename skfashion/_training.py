@@ -20,7 +20,7 @@ from sklearn.utils import Bunch
 
 from .datasets import FASHION_MNIST_CLASSES, fetch_fashion_mnist
 
-__all__ = ["run_training"]
+__all__ = ["classification_text", "run_training"]
 
 #: The models a run can train, in the order it trains them.
 MODELS = ("ann", "cnn")
