@@ -417,6 +417,10 @@ class CNNClassifier(KerasClassifierBase):
                 2 / height,
                 2 / width,
                 fill_mode="constant",
+                # Whole-pixel shifts: bilinear interpolation of a sub-pixel
+                # shift blurs the training images, which the sharp images
+                # seen at predict then no longer resemble.
+                interpolation="nearest",
                 seed=self._layer_seed(),
                 name="random_shift",
             )(x)

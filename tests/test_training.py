@@ -433,6 +433,9 @@ def test_augmentation_layers_shift_and_flip_in_training_only(augmented):
         assert_array_equal(layer(images, training=False).numpy(), images)
     shifted = shift(images, training=True).numpy()
     assert not np.allclose(shifted, images)
+    # Whole-pixel shifts: no value between the bar's 1 and the background's
+    # 0, which a sub-pixel shift's interpolation would blur in.
+    assert set(np.unique(shifted)) == {0.0, 1.0}
     # Up to 2 pixels each way: the bar's centre moves by no more than that.
     rows, cols = np.mgrid[:28, :28]
     for out in shifted[..., 0]:
