@@ -472,6 +472,12 @@ class KerasClassifierBase(ScikerasClassifier):
         check_is_fitted(self)
         X, _ = self._validate_data(X)
         batch_size = self._routed("predict").get("batch_size", 1024)
+        return self._network_output(X, batch_size)
+
+    def _network_output(self, X, batch_size):
+        """The network's output for validated rows ``X``; a subclass may
+        average it over transformed copies of the rows (test-time
+        augmentation)."""
         return predict_rows(self.model_, X, batch_size=batch_size)
 
     def predict_proba(self, X):

@@ -402,6 +402,7 @@ CNN_CASES = [
     ("pool_size", 0, POSITIVE),
     ("pool_size", 2.0, POSITIVE),
     ("augmentation", None, "a bool"),
+    ("test_time_augmentation", "yes", "a bool"),
     (
         "image_shape",
         (28,),

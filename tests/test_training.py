@@ -10,6 +10,8 @@ read off the reported losses. Networks are tiny and data synthetic, except
 where the point is learning real images.
 """
 
+import copy
+
 import keras
 import numpy as np
 import pytest
@@ -448,6 +450,44 @@ def test_augmentation_layers_shift_and_flip_in_training_only(augmented):
         for m, out in zip(mirrored, flipped, strict=True)
     )
     assert 0 < sum(mirrored) < 16  # each image flipped or not, at random
+
+
+# ------------------------------------------------- test-time augmentation
+def _mirrored(X, height=28, width=28):
+    return X.reshape(-1, height, width)[:, :, ::-1].reshape(len(X), -1)
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["one-call", "batched"])
+def test_test_time_augmentation_averages_the_image_and_its_mirror(
+    augmented, monkeypatch, fast
+):
+    est, X, _ = augmented
+    if not fast:
+        monkeypatch.setattr(inference, "FAST_PREDICT_MAX_ROWS", 0)
+    averaged = copy.copy(est).set_params(test_time_augmentation=True)
+    plain, mirror = est.predict_proba(X), est.predict_proba(_mirrored(X))
+    assert np.abs(plain - mirror).max() > 1e-3  # the mirror is another input
+    proba = averaged.predict_proba(X)
+    assert_allclose(proba, (plain + mirror) / 2, atol=1e-6)
+    assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    # An image and its mirror get one prediction.
+    assert_allclose(averaged.predict_proba(_mirrored(X)), proba, atol=1e-6)
+    assert_array_equal(averaged.predict(X), est.classes_[proba.argmax(axis=1)])
+    # The parameter acts at predict: the network is the same.
+    assert averaged.model_ is est.model_
+    assert_array_equal(est.predict_proba(X), plain)
+
+
+def test_test_time_augmentation_mirrors_each_row_of_non_square_images():
+    # 2x3 images of one channel: the mirror reverses each row of 3 pixels.
+    X, y = _rows(30, n_features=6)
+    est = CNNClassifier(
+        **TINY_CNN, image_shape=(2, 3), epochs=1, test_time_augmentation=True
+    ).fit(X, y)
+    plain = est.set_params(test_time_augmentation=False).predict_proba(X)
+    mirror = est.predict_proba(_mirrored(X, height=2, width=3))
+    averaged = est.set_params(test_time_augmentation=True).predict_proba(X)
+    assert_allclose(averaged, (plain + mirror) / 2, atol=1e-6)
 
 
 # ---------------------------------------------- learning real images, or not
