@@ -111,7 +111,7 @@ class ANNClassifier(KerasClassifierBase):
         Dropout rate after each hidden layer; 0 disables it.
     batch_normalization : bool, default=True
         Batch-normalize each hidden layer before its activation.
-    {_TRAINING_PARAMETERS.format(learning_rate=2e-3, epochs=25, batch_size=256)}
+    {_TRAINING_PARAMETERS.format(learning_rate=4e-3, epochs=25, batch_size=512)}
 
     {_ATTRIBUTES}
 
@@ -159,12 +159,12 @@ class ANNClassifier(KerasClassifierBase):
         batch_normalization=True,
         *,
         optimizer="adamw",
-        learning_rate=2e-3,
+        learning_rate=4e-3,
         lr_schedule="cosine",
         weight_decay=1e-4,
         label_smoothing=0.1,
         epochs=25,
-        batch_size=256,
+        batch_size=512,
         validation_split=0.0,
         early_stopping=None,
         class_weight=None,
