@@ -272,6 +272,16 @@ class CNNClassifier(KerasClassifierBase):
         left-right mirror: predicting costs twice as much. It helps a
         network trained with ``augmentation``, which has seen mirrored
         images (its accuracy: the benchmarks page of the docs).
+    pool_first : bool, default=False
+        Max-pool each block's last convolution before its batch
+        normalization and ReLU instead of after them. Max pooling commutes
+        with the ReLU, and with the normalization where its scale is
+        positive, so the network is nearly the same, but its normalization
+        and activation run on a quarter of the values: it trains in about
+        0.8 of the time, at the same validation accuracy (the benchmarks
+        page of the docs). The normalization's statistics are then those of
+        the pooled maps, and the pooling layer's feature maps are taken
+        before the ReLU.
     {_TRAINING_PARAMETERS.format(learning_rate=2e-3, epochs=15, batch_size=64)}
 
     {_ATTRIBUTES}
@@ -315,6 +325,7 @@ class CNNClassifier(KerasClassifierBase):
         "augmentation": ["boolean"],
         "image_shape": [None, SequenceOf(_POSITIVE_INT, lengths=(2, 3))],
         "test_time_augmentation": ["boolean"],
+        "pool_first": ["boolean"],
     }
 
     def __init__(
@@ -329,6 +340,7 @@ class CNNClassifier(KerasClassifierBase):
         augmentation=False,
         image_shape=None,
         test_time_augmentation=False,
+        pool_first=False,
         *,
         optimizer="adamw",
         learning_rate=2e-3,
@@ -357,6 +369,7 @@ class CNNClassifier(KerasClassifierBase):
         self.augmentation = augmentation
         self.image_shape = image_shape
         self.test_time_augmentation = test_time_augmentation
+        self.pool_first = pool_first
         super().__init__(
             optimizer=optimizer,
             learning_rate=learning_rate,
@@ -417,6 +430,7 @@ class CNNClassifier(KerasClassifierBase):
         dropout=None,
         batch_normalization=None,
         augmentation=None,
+        pool_first=None,
     ) -> keras.Model:
         filters = _as_tuple(_or(filters, self.filters))
         convs_per_block = _or(convs_per_block, self.convs_per_block)
@@ -426,6 +440,7 @@ class CNNClassifier(KerasClassifierBase):
         dropout = _or(dropout, self.dropout)
         batch_normalization = _or(batch_normalization, self.batch_normalization)
         augmentation = _or(augmentation, self.augmentation)
+        pool_first = _or(pool_first, self.pool_first)
         self.image_shape_ = self._infer_image_shape()
 
         inputs = keras.Input((self.n_features_in_,), name="pixels")
@@ -457,12 +472,18 @@ class CNNClassifier(KerasClassifierBase):
                     kernel_initializer=self._glorot(),
                     name=name,
                 )(x)
+                pool_here = pool_first and conv == convs_per_block
+                if pool_here:
+                    x = keras.layers.MaxPooling2D(
+                        pool_size, padding="same", name=f"pool{block}"
+                    )(x)
                 if batch_normalization:
                     x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
                 x = keras.layers.Activation("relu", name=f"{name}_relu")(x)
-            x = keras.layers.MaxPooling2D(
-                pool_size, padding="same", name=f"pool{block}"
-            )(x)
+            if not pool_first:
+                x = keras.layers.MaxPooling2D(
+                    pool_size, padding="same", name=f"pool{block}"
+                )(x)
         x = keras.layers.Flatten(name="flatten")(x)
         for i, units in enumerate(dense_units, start=1):
             if dropout:

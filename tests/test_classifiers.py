@@ -109,6 +109,37 @@ def test_cnn_image_shape(fashion):
     assert CNNClassifier(**SMALL_CNN).fit(X_odd, y_odd).image_shape_ == (1, 10, 1)
 
 
+def test_pool_first(fashion):
+    X, y, X_test, _ = fashion
+    cnn = CNNClassifier(pool_first=True, **SMALL_CNN).fit(X, y)
+    names = [layer.name for layer in cnn.model_.layers]
+    assert names.index("pool1") == names.index("conv1") + 1
+    assert names.index("conv1_bn") == names.index("pool1") + 1
+    # The normalization and ReLU run on the pooled maps.
+    assert cnn.model_.get_layer("conv1_bn").output.shape[1:] == (14, 14, 8)
+    assert cnn.model_.get_layer("conv2_relu").output.shape[1:] == (7, 7, 16)
+    # With two convolutions per block, only the last one is pooled first.
+    deep = CNNClassifier(pool_first=True, convs_per_block=2, **SMALL_CNN)
+    layers = deep.fit(X[:64], y[:64]).model_.layers
+    names = [layer.name for layer in layers]
+    assert names.index("pool1") == names.index("conv1_2") + 1
+    assert names.index("conv1_1_relu") < names.index("conv1_2")
+
+    # Without normalization, pooling first computes exactly the same function:
+    # max pooling and the ReLU commute. Given the weights of the other
+    # network, it predicts what that one predicts, and not before.
+    plain = {**SMALL_CNN, "batch_normalization": False}
+    after = CNNClassifier(**plain).fit(X, y)
+    before = CNNClassifier(pool_first=True, **plain).fit(X[:64], y[:64])
+    assert not np.allclose(before.predict_proba(X_test), after.predict_proba(X_test))
+    for layer in after.model_.layers:
+        if layer.weights:
+            before.model_.get_layer(layer.name).set_weights(layer.get_weights())
+    assert_allclose(
+        before.predict_proba(X_test), after.predict_proba(X_test), rtol=1e-5
+    )
+
+
 def test_string_labels(small):
     X, y = _blobs()
     names = np.array(["coat", "dress", "shirt"])[y]

@@ -403,6 +403,7 @@ CNN_CASES = [
     ("pool_size", 2.0, POSITIVE),
     ("augmentation", None, "a bool"),
     ("test_time_augmentation", "yes", "a bool"),
+    ("pool_first", 1, "a bool"),
     (
         "image_shape",
         (28,),
