@@ -12,7 +12,8 @@ plus its bias.
   from Deep Networks via Gradient-based Localization"): the feature maps of
   the last convolution, taken after its batch normalization and ReLU (the
   maps the rest of the network sees: ``conv2_relu`` in the default
-  CNNClassifier), weighted by the mean gradient of the class score over each
+  CNNClassifier, and after the pooling that comes before them with
+  ``pool_first=True``), weighted by the mean gradient of the class score over each
   map, summed, passed through a ReLU and resized bilinearly to the image.
 - ``"gradient"`` (Simonyan et al., 2014, "Deep Inside Convolutional
   Networks"): the absolute gradient of the class score with respect to the
@@ -45,14 +46,16 @@ _ELEMENTWISE = (
     keras.layers.Activation,
     keras.layers.ReLU,
 )
+_POOLINGS = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
 
 
 def last_convolution(model: keras.Model) -> str:
     """The name of the layer whose output Grad-CAM weighs.
 
     The last convolution layer of ``model``, followed through the batch
-    normalization and activation layers right after it: ``conv2_relu`` in
-    the default :class:`~skfashion.CNNClassifier`.
+    normalization and activation layers right after it, and through a
+    pooling layer that comes before them: ``conv2_relu`` in
+    :class:`~skfashion.CNNClassifier`, with or without ``pool_first``.
 
     Raises
     ------
@@ -68,6 +71,13 @@ def last_convolution(model: keras.Model) -> str:
             'sees each image as a flat row. Use method="gradient".'
         )
     i = found[-1]
+    following = layers[i + 1 : i + 3]
+    if (
+        len(following) == 2
+        and isinstance(following[0], _POOLINGS)
+        and isinstance(following[1], _ELEMENTWISE)
+    ):
+        i += 1  # pooled before its normalization and activation
     while i + 1 < len(layers) and isinstance(layers[i + 1], _ELEMENTWISE):
         i += 1
     return layers[i].name

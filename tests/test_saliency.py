@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 
 from skfashion import ANNClassifier, CNNClassifier, MinMax255, fetch_fashion_mnist
 from skfashion._inspect import model_and_input
-from skfashion._saliency import saliency_maps
+from skfashion._saliency import last_convolution, saliency_maps
 from skfashion.datasets import FASHION_MNIST_CLASSES
 from skfashion.plotting import plot_saliency
 
@@ -103,6 +103,19 @@ def test_gradcam_of_a_global_average_pooling_network_is_its_cam():
         by_class.append(maps)
     assert not np.allclose(by_class[0], by_class[1])
     assert not np.allclose(by_class[1], by_class[2])
+
+
+@pytest.mark.parametrize("pool_first", [False, True])
+def test_gradcam_weighs_the_maps_after_normalization_and_relu(data, pool_first):
+    X, y, X_test, _ = data
+    cnn = CNNClassifier(**SMALL_CNN, pool_first=pool_first, random_state=0)
+    cnn.fit(MinMax255().transform(X[:200]), y[:200])
+    assert last_convolution(cnn.model_) == "conv2_relu"
+    # Pooled first, the maps are the pooled ones: 7x7 instead of 14x14.
+    side = 7 if pool_first else 14
+    assert cnn.model_.get_layer("conv2_relu").output.shape[1:3] == (side, side)
+    maps, _ = saliency_maps(cnn.model_, MinMax255().transform(X_test[:3]))
+    assert maps.shape == (3, 28, 28) and (maps >= 0).all() and maps.any()
 
 
 @pytest.mark.parametrize("name", ["ann", "cnn"])
