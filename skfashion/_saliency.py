@@ -12,9 +12,9 @@ plus its bias.
   from Deep Networks via Gradient-based Localization"): the feature maps of
   the last convolution, taken after its batch normalization and ReLU (the
   maps the rest of the network sees: ``conv2_relu`` in the default
-  CNNClassifier, and after the pooling that comes before them with
-  ``pool_first=True``), weighted by the mean gradient of the class score over each
-  map, summed, passed through a ReLU and resized bilinearly to the image.
+  CNNClassifier, pooled first with ``pool_first=True``), weighted by the
+  mean gradient of the class score over each map, summed, passed through a
+  ReLU and resized bilinearly to the image.
 - ``"gradient"`` (Simonyan et al., 2014, "Deep Inside Convolutional
   Networks"): the absolute gradient of the class score with respect to the
   network's input pixels (the largest over the color channels).

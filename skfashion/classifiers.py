@@ -278,10 +278,10 @@ class CNNClassifier(KerasClassifierBase):
         with the ReLU, and with the normalization where its scale is
         positive, so the network is nearly the same, but its normalization
         and activation run on a quarter of the values: it trains in about
-        0.8 of the time, at the same validation accuracy (the benchmarks
-        page of the docs). The normalization's statistics are then those of
-        the pooled maps, and the pooling layer's feature maps are taken
-        before the ReLU.
+        0.8 of the time, at the same accuracy (the benchmarks page of the
+        docs). The normalization's statistics are then those of the pooled
+        maps, and the pooling layer's feature maps are taken before the
+        normalization and ReLU.
     {_TRAINING_PARAMETERS.format(learning_rate=2e-3, epochs=15, batch_size=64)}
 
     {_ATTRIBUTES}
