@@ -265,12 +265,13 @@ def bench_scikeras(estimator, X, y, X_test, y_test, *, seed=0):
         }
 
 
-def _parse_set(items: list[str]) -> dict:
+def parse_assignments(items: list[str]) -> dict:
+    """``NAME=VALUE`` items as parameters: values are Python literals, else text."""
     params = {}
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise SystemExit(f"--set takes NAME=VALUE, got {item!r}")
+            raise SystemExit(f"Parameters are given as NAME=VALUE; got {item!r}.")
         try:
             params[name] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
@@ -330,7 +331,7 @@ def main() -> None:
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    overrides = _parse_set(args.set)
+    overrides = parse_assignments(args.set)
     if args.epochs:
         overrides["epochs"] = args.epochs
 
@@ -414,6 +415,11 @@ def _print_table(records, args, what: str, ref_s: float | None) -> None:
             fits = [r["fit_s"] for r in seeded]
             acc = f"{statistics.mean(accs):.2f}% (min {min(accs):.2f}%)"
             row(name, "skfashion", "mean", acc, statistics.mean(fits))
+    print_table(header, rows)
+
+
+def print_table(header, rows) -> None:
+    """Columns aligned to their widest cell, after an empty line."""
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
     print()
     for r in (header, *rows):

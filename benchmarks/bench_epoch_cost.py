@@ -30,9 +30,10 @@ Example::
 from __future__ import annotations
 
 import argparse
-import ast
 import statistics
 import time
+
+from bench_classifiers import parse_assignments, print_table
 
 from skfashion import CNNClassifier, MinMax255, fetch_fashion_mnist
 
@@ -47,16 +48,7 @@ def parse_configuration(text: str) -> tuple[str, dict]:
             f"A configuration is NAME:PARAM=VALUE ..., with a NAME other than "
             f"{DEFAULT!r}; got {text!r}."
         )
-    params = {}
-    for item in assignments.split():
-        param, sep, value = item.partition("=")
-        if not sep or not param:
-            raise SystemExit(f"{text!r}: {item!r} is not PARAM=VALUE.")
-        try:
-            params[param] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            params[param] = value  # a bare string such as adamw
-    return name, params
+    return name, parse_assignments(assignments.split())
 
 
 def fit_seconds(params: dict, X, y, epochs: int) -> float:
@@ -97,7 +89,8 @@ def main() -> None:
             seconds[name].append(fit_seconds(params, X, y, args.epochs))
             print(f"# pass {n}: {name} {seconds[name][-1]:.1f} s", flush=True)
 
-    rows = [("configuration", "median fit s", "cost", "cost per pass", "parameters")]
+    header = ["configuration", "median fit s", "cost", "cost per pass", "parameters"]
+    rows = []
     for name, params in configurations.items():
         ratios = [s / d for s, d in zip(seconds[name], seconds[DEFAULT], strict=True)]
         rows.append(
@@ -109,10 +102,7 @@ def main() -> None:
                 " ".join(f"{k}={v!r}" for k, v in params.items()) or "(defaults)",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    print()
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    print_table(header, rows)
     print(
         f"\ncost = median over {args.passes} passes of fit s / the default's fit s "
         f"in the same pass; {args.epochs} epochs on {len(X)} rows each."
