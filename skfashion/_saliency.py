@@ -71,14 +71,14 @@ def last_convolution(model: keras.Model) -> str:
             'sees each image as a flat row. Use method="gradient".'
         )
     i = found[-1]
-    following = layers[i + 1 : i + 3]
-    if (
-        len(following) == 2
-        and isinstance(following[0], _POOLINGS)
-        and isinstance(following[1], _ELEMENTWISE)
-    ):
-        i += 1  # pooled before its normalization and activation
-    while i + 1 < len(layers) and isinstance(layers[i + 1], _ELEMENTWISE):
+    while i + 1 < len(layers):
+        after = layers[i + 1]
+        then = layers[i + 2] if i + 2 < len(layers) else None
+        # A pooling counts when a normalization or activation follows it
+        # (pool_first): the maps the network goes on with come after those.
+        pooled_first = isinstance(after, _POOLINGS) and isinstance(then, _ELEMENTWISE)
+        if not (isinstance(after, _ELEMENTWISE) or pooled_first):
+            break
         i += 1
     return layers[i].name
 

@@ -462,6 +462,9 @@ class CNNClassifier(KerasClassifierBase):
                 "horizontal", seed=self._layer_seed(), name="random_flip"
             )(x)
         for block, n_filters in enumerate(filters, start=1):
+            pool = keras.layers.MaxPooling2D(
+                pool_size, padding="same", name=f"pool{block}"
+            )
             for conv in range(1, convs_per_block + 1):
                 name = f"conv{block}" + (f"_{conv}" if convs_per_block > 1 else "")
                 x = keras.layers.Conv2D(
@@ -472,18 +475,13 @@ class CNNClassifier(KerasClassifierBase):
                     kernel_initializer=self._glorot(),
                     name=name,
                 )(x)
-                pool_here = pool_first and conv == convs_per_block
-                if pool_here:
-                    x = keras.layers.MaxPooling2D(
-                        pool_size, padding="same", name=f"pool{block}"
-                    )(x)
+                if pool_first and conv == convs_per_block:
+                    x = pool(x)
                 if batch_normalization:
                     x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
                 x = keras.layers.Activation("relu", name=f"{name}_relu")(x)
             if not pool_first:
-                x = keras.layers.MaxPooling2D(
-                    pool_size, padding="same", name=f"pool{block}"
-                )(x)
+                x = pool(x)
         x = keras.layers.Flatten(name="flatten")(x)
         for i, units in enumerate(dense_units, start=1):
             if dropout:
