@@ -106,6 +106,7 @@ from skfashion import (
     _pipeline,
     fetch_fashion_mnist,
 )
+from skfashion._wrapper import without_single_replica_all_reduce
 
 LIBRARIES = ["skfashion", "keras", "keras-pipeline", "scikeras"]
 CONFIGS = {
@@ -186,7 +187,9 @@ def measure_ref(X, y) -> float:
     """Seconds of the reference workload (see the module docstring)."""
     keras.utils.set_random_seed(12345)
     shaper = CNNClassifier(random_state=0, **REF_PARAMS).fit(X[:256], y[:256])
-    model = shaper._compile(keras.models.clone_model(shaper.model_), REF_ROWS)
+    model = compile_like_skfashion(
+        keras.models.clone_model(shaper.model_), REF_PARAMS, REF_ROWS
+    )
     onehot = np.eye(10, dtype=np.float32)[np.searchsorted(shaper.classes_, y)]
     data = _ref_dataset(X[:REF_ROWS], onehot[:REF_ROWS], REF_PARAMS["batch_size"])
     # shuffle=False: the dataset shuffles itself (Keras ignores the flag for a
@@ -206,10 +209,35 @@ def bench_skfashion(estimator, X, y, X_test, y_test):
     }
 
 
+def compile_like_skfashion(model, params: dict, n_rows: int) -> keras.Model:
+    """Compile ``model`` as skfashion compiles it for ``params`` and ``n_rows``.
+
+    The optimizer named by ``params`` with a cosine decay of the learning
+    rate over the fit's optimizer steps (``epochs`` times the batches of
+    ``n_rows`` rows), decoupled weight decay, and label smoothing; and, as
+    skfashion does, no gradient all-reduce on one replica.
+    """
+    steps = params["epochs"] * -(-n_rows // params["batch_size"])
+    optimizer = type(keras.optimizers.get(params["optimizer"]))(
+        learning_rate=keras.optimizers.schedules.CosineDecay(
+            params["learning_rate"], decay_steps=steps
+        ),
+        weight_decay=params["weight_decay"],
+    )
+    model.compile(
+        optimizer=without_single_replica_all_reduce(optimizer),
+        loss=keras.losses.CategoricalCrossentropy(
+            label_smoothing=params["label_smoothing"]
+        ),
+        metrics=["accuracy"],
+    )
+    return model
+
+
 def _fresh_model(estimator, n_rows):
     """The estimator's network with new weights, compiled as skfashion does."""
     model = keras.models.clone_model(estimator.model_)
-    return estimator._compile(model, n_rows)
+    return compile_like_skfashion(model, estimator.get_params(), n_rows)
 
 
 def _skfashion_batches(arrays, batch_size: int, seed: int) -> dict:

@@ -1,28 +1,33 @@
 """The base class of skfashion's classifiers: a Keras network as an estimator.
 
 :class:`KerasClassifierBase` holds what the ANN and the CNN share: the
-training parameters and their constraints, the optimizer, learning-rate
-schedule and loss, the seeds of the random layers, the callbacks of a fit,
-and predicting. It stands on :class:`skfashion._wrapper.ScikerasClassifier`,
-which answers scikeras' hooks; everything here uses public APIs.
+training parameters and their constraints, the fit (plan, build, compile,
+train), the optimizer, learning-rate schedule and loss, the callbacks of a
+fit, and predicting. It stands on :class:`skfashion._wrapper.ScikerasClassifier`
+(scikeras' ``BaseWrapper`` made current); everything here uses public APIs.
+
+How a fit runs (CONTRIBUTING.md, "How a fit runs", walks through it):
+``fit`` -> :func:`skfashion._fit_plan.plan_fit` (every decision, into a
+``FitPlan``) -> ``_build_network`` -> ``_compile`` -> ``_train`` ->
+``keras.Model.fit``.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
-import random
-import time
-import uuid
+from collections import defaultdict
 from numbers import Integral, Real
 
 import keras
 import numpy as np
-from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
-from ._inference import predict_rows
+from ._batch_norm import BatchNormStatistics, set_batch_norm_statistics
+from ._fit_plan import AutoBudget, FitPlan, check_rows, plan_fit, routed
+from ._inference import PREDICT_BATCH_SIZE, predict_rows
+from ._labels import LabelEncoder
+from ._layers import LayerSeeds
 from ._param_validation import (
     Hint,
     InstanceOf,
@@ -36,18 +41,20 @@ from ._param_validation import (
     validate_parameter_constraints,
     validated_fit,
 )
-from ._pipeline import n_training_rows
+from ._pipeline import array_dataset, epoch_batches
 from ._wrapper import ScikerasClassifier, without_single_replica_all_reduce
 
-__all__ = ["KerasClassifierBase"]
+__all__ = ["KerasClassifierBase", "check_rows", "from_fitted"]
 
 
 class KerasClassifierBase(ScikerasClassifier):
     """Base class of skfashion's classifiers: scikeras made current.
 
     Subclasses define ``__init__`` with explicit hyperparameters (stored as
-    given) and ``_build_model()``, which returns an uncompiled Keras model
-    taking (n, ``n_features_in_``) inputs and giving ``n_classes_`` softmax
+    given), ``_architecture_parameters`` (those ``model__<name>`` may
+    override) and ``_build_model(architecture, n_features, n_classes,
+    seeds)``, which returns an uncompiled Keras model taking (n,
+    ``n_features_in_``) inputs and giving ``n_classes_`` softmax
     probabilities. This class compiles it, trains it and predicts with it.
     Subclasses add the constraints of their own parameters to
     ``_parameter_constraints``, which ``fit`` and ``partial_fit`` check
@@ -69,8 +76,11 @@ class KerasClassifierBase(ScikerasClassifier):
         "lr_schedule": [StrOptions(["cosine", "constant"])],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions(["auto"])],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions(["auto"]),
+        ],
         "validation_split": [Interval(Real, 0, 1, closed="left")],
         "early_stopping": [
             None,
@@ -144,22 +154,51 @@ class KerasClassifierBase(ScikerasClassifier):
         vars(self).update(kwargs)
 
     # --------------------------------------------------------------- building
-    def _build_model(self) -> keras.Model:  # pragma: no cover - abstract
+    # The architecture parameters, which model__<name> may override; each
+    # classifier lists its own, in the order of _build_model's arguments.
+    _architecture_parameters: tuple[str, ...] = ()
+    # What epochs="auto" and batch_size="auto" mean (_fit_plan.AutoBudget).
+    _auto_budget: AutoBudget
+
+    def _build_model(
+        self, architecture: dict, *, n_features: int, n_classes: int, seeds
+    ) -> keras.Model:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _routed(self, prefix: str) -> dict:
         """The ``<prefix>__<name>`` parameters, as ``{name: value}``."""
-        start = prefix + "__"
+        return routed(self.get_params(), prefix)
+
+    def _architecture(
+        self, overrides: dict, input_shape: tuple[int, ...], n_features: int
+    ) -> dict:
+        """``_build_model``'s architecture: the parameters, or their overrides.
+
+        ``overrides`` are the routed ``model__<name>`` parameters; one that is
+        None leaves the parameter as it is. A subclass adds what the data
+        decide (the CNN: the image shape, from ``input_shape``, the shape of
+        one input as given, and ``n_features``).
+        """
         return {
-            key[len(start) :]: value
-            for key, value in self.get_params().items()
-            if key.startswith(start) and key != start + "callbacks"
+            name: getattr(self, name)
+            if overrides.get(name) is None
+            else overrides[name]
+            for name in self._architecture_parameters
         }
 
-    def _make_optimizer(self, decay_steps: int) -> keras.optimizers.Optimizer:
+    def _build_network(self, plan: FitPlan) -> keras.Model:
+        """A new, uncompiled network for ``plan``."""
+        return self._build_model(
+            plan.architecture,
+            n_features=plan.n_features_in,
+            n_classes=len(plan.labels.classes_),
+            seeds=LayerSeeds(plan.layer_seed),
+        )
+
+    def _make_optimizer(self, schedule_steps: int) -> keras.optimizers.Optimizer:
         """A new optimizer for each fit (an instance passed in is copied)."""
         config = {
-            "learning_rate": self._learning_rate(decay_steps),
+            "learning_rate": self._learning_rate(schedule_steps),
             # 0 disables the decay. Not None, Keras' other spelling of "no
             # decay": AdamW, the default, requires a float.
             "weight_decay": float(self.weight_decay),
@@ -176,104 +215,26 @@ class KerasClassifierBase(ScikerasClassifier):
             optimizer = type(keras.optimizers.get(optimizer))(**config)
         return without_single_replica_all_reduce(optimizer)
 
-    def _learning_rate(self, decay_steps: int):
+    def _learning_rate(self, schedule_steps: int):
         if self.lr_schedule == "constant":
             return self.learning_rate
         # "cosine", the only other value _parameter_constraints allows.
         return keras.optimizers.schedules.CosineDecay(
-            self.learning_rate, decay_steps=max(1, decay_steps)
+            self.learning_rate, decay_steps=max(1, schedule_steps)
         )
 
-    def _batch_size(self) -> int:
-        """The batch size of training: ``fit__batch_size``, else ``batch_size``."""
-        return self._routed("fit").get("batch_size", self.batch_size)
-
-    def _decay_steps(
-        self, n_rows: int, *, partial: bool = False, fit_kwargs: dict | None = None
-    ) -> int:
-        """The optimizer steps of a fit on ``n_rows`` rows: the schedule's span.
-
-        The schedule must span the steps actually taken, or it ends early or
-        never reaches its end: the epochs and batch size given to ``fit``
-        (or routed as ``fit__epochs``, ``fit__batch_size``) win over the
-        parameters, as they do for Keras; the last ``validation_split`` of
-        the rows is held out unless ``validation_data`` is given. With
-        ``partial_fit``, each call is one epoch and the schedule spans
-        ``epochs`` calls.
-        """
-        given = {**self._routed("fit"), **(fit_kwargs or {})}
-        epochs = self.epochs if partial else given.get("epochs", self.epochs)
-        batch_size = given.get("batch_size", self.batch_size)
-        n_train = n_rows
-        if self.validation_split and given.get("validation_data") is None:
-            n_train = n_training_rows(n_rows, self.validation_split)
-        return epochs * -(-max(1, n_train) // batch_size)
-
-    def _compile(
-        self,
-        model: keras.Model,
-        n_rows: int,
-        *,
-        partial: bool = False,
-        fit_kwargs: dict | None = None,
-    ) -> keras.Model:
-        """Compile ``model`` for a fit on ``n_rows`` rows (see _decay_steps)."""
-        decay_steps = self._decay_steps(n_rows, partial=partial, fit_kwargs=fit_kwargs)
+    def _compile(self, model: keras.Model, plan: FitPlan) -> None:
+        """Give ``model`` a new optimizer whose schedule spans the plan's steps."""
         model.compile(
-            optimizer=self._make_optimizer(decay_steps),
+            optimizer=self._make_optimizer(plan.budget.schedule_steps),
             loss=keras.losses.CategoricalCrossentropy(
                 label_smoothing=self.label_smoothing
             ),
             metrics=["accuracy"],
         )
-        return model
 
-    def _build_keras_model(self) -> keras.Model:
-        seed = self._seed()
-        self._layer_seeds = None if seed is None else random.Random(seed)
-        try:
-            model = self._build_model(**self._routed("model"))
-        finally:
-            del self._layer_seeds
-        # The call being trained for, as _train records it; a bare
-        # initialize() (scikeras' public method) compiles for a plain fit.
-        partial, fit_kwargs = self.__dict__.get("_fit_call", (False, {}))
-        return self._compile(
-            model, self._n_train_rows, partial=partial, fit_kwargs=fit_kwargs
-        )
-
-    def _layer_seed(self) -> int | None:
-        """The seed of the next random layer or initializer ``_build_model`` makes.
-
-        Keras draws the seed of an unseeded layer from Python's global
-        ``random``, which any other thread of the process can advance
-        between the seeding and the building (a Dask worker's event loop
-        does, several times a second): the weights would then differ from
-        run to run. These seeds come from a generator of the estimator's
-        own, seeded like Keras' (so the weights are the same as with
-        Keras' draws in a quiet process). ``None`` without a
-        ``random_state``: Keras then draws as usual.
-        """
-        rng = getattr(self, "_layer_seeds", None)
-        return None if rng is None else rng.randint(1, int(1e9))
-
-    def _softmax(self, x):
-        """The output layer of ``_build_model``: a softmax over the classes.
-
-        Named ``softmax``: the callbacks and plots find it by that name.
-        """
-        return keras.layers.Dense(
-            self.n_classes_,
-            "softmax",
-            kernel_initializer=self._glorot(),
-            name="softmax",
-        )(x)
-
-    def _glorot(self) -> keras.initializers.Initializer:
-        """Keras' default kernel initializer, seeded by :meth:`_layer_seed`."""
-        return keras.initializers.GlorotUniform(seed=self._layer_seed())
-
-    def _validate_params(self) -> None:
+    # ------------------------------------------------------------- parameters
+    def _check_params(self) -> None:
         """Check every parameter; ``fit`` and ``partial_fit`` call this first.
 
         The parameters against ``_parameter_constraints``, the routed ones
@@ -294,7 +255,7 @@ class KerasClassifierBase(ScikerasClassifier):
     def _check_routed_params(self, params: dict) -> None:
         """Routed parameters: a known prefix, and valid where they override.
 
-        ``model__<name>`` must be an argument of ``_build_model``. It, and
+        ``model__<name>`` must be an architecture parameter. It, and
         ``fit__<name>`` and ``predict__<name>``, are checked against the
         constraints of the parameter ``<name>`` if it has any: for example
         ``fit__batch_size`` as ``batch_size``. ``optimizer__<name>`` values
@@ -302,7 +263,6 @@ class KerasClassifierBase(ScikerasClassifier):
         """
         prefixes = ("optimizer", "model", "fit", "predict")
         own = inspect.signature(type(self)).parameters
-        architecture = inspect.signature(self._build_model).parameters
         for name, value in params.items():
             if name in own:
                 continue
@@ -314,11 +274,11 @@ class KerasClassifierBase(ScikerasClassifier):
                     f"{', '.join(p + '__' for p in prefixes)}; see "
                     "get_params() for the others."
                 )
-            if prefix == "model" and target not in architecture:
+            if prefix == "model" and target not in self._architecture_parameters:
                 raise ValueError(
                     f"{type(self).__name__} got an unknown parameter {name!r}: "
                     "model__<name> overrides an architecture parameter, one of "
-                    f"{', '.join(architecture)}."
+                    f"{', '.join(self._architecture_parameters)}."
                 )
             if prefix != "optimizer" and target in self._parameter_constraints:
                 validate_parameter_constraints(
@@ -327,17 +287,15 @@ class KerasClassifierBase(ScikerasClassifier):
                     type(self).__name__,
                 )
 
-    def _make_callbacks(self, X, y, *, resume: bool = False) -> list:
+    # ---------------------------------------------------------------- fitting
+    def _make_callbacks(self, plan: FitPlan, X, y) -> list:
         """Fresh copies of the callbacks, so fit never changes the parameter.
 
         Copies with a ``set_fit_context`` method (skfashion's callbacks) are
-        given this estimator and the training data; the protocol is described
-        in :mod:`skfashion.callbacks._base`. The run id drawn here names the
-        fit's run folder, the same for all callbacks; training that
-        continues (``resume``) keeps it, so its logs go on in the same run.
+        given this estimator, the training data as given and the plan's run
+        id, which names the fit's run folder; the protocol is described in
+        :mod:`skfashion.callbacks._base`.
         """
-        if not (resume and getattr(self, "_run_id", None)):
-            self._run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         callbacks = []
         for callback in self.callbacks or []:
             # Instances or classes: _parameter_constraints allows no other.
@@ -346,10 +304,10 @@ class KerasClassifierBase(ScikerasClassifier):
             else:
                 callback = copy.deepcopy(callback)
             if hasattr(callback, "set_fit_context"):
-                callback.set_fit_context(self, X, y, run_id=self._run_id)
+                callback.set_fit_context(self, X, y, run_id=plan.run_id)
             callbacks.append(callback)
         if self.early_stopping is not None:
-            monitor = "val_loss" if self.validation_split else "loss"
+            monitor = "val_loss" if plan.validation is not None else "loss"
             callbacks.append(
                 keras.callbacks.EarlyStopping(
                     monitor=monitor,
@@ -359,65 +317,124 @@ class KerasClassifierBase(ScikerasClassifier):
             )
         return callbacks
 
-    # ---------------------------------------------------------------- fitting
-    def _seed(self, offset: int = 0) -> int | None:
-        if self.random_state is None:
-            return None
-        if isinstance(self.random_state, np.random.RandomState):
-            # Draw from a copy, so the parameter is never changed by fit.
-            rng = copy.deepcopy(self.random_state)
-        else:
-            rng = check_random_state(self.random_state)
-        return int(rng.randint(np.iinfo(np.int32).max)) + offset
+    def _train(self, plan: FitPlan, X, y):
+        """Build or continue the network, train it, and set the fitted state.
 
-    def _sample_weight(self, y, sample_weight):
-        if self.class_weight is None:
-            return sample_weight
-        weights = compute_sample_weight(self.class_weight, np.asarray(y))
-        if sample_weight is not None:
-            weights = weights * np.asarray(sample_weight, dtype=np.float64)
-        return weights
-
-    def _train(self, X, y, sample_weight, *, partial: bool, **kwargs):
-        """Train; leave no half-fitted state behind."""
-        warm = partial or self.warm_start
-        epoch = self.current_epoch if (warm and self.__sklearn_is_fitted__()) else 0
-        self._fit_callbacks = self._make_callbacks(X, y, resume=epoch > 0)
-        self._predict_callbacks = []
-        sample_weight = self._sample_weight(y, sample_weight)
-        if self.warm_start and not partial and epoch:
-            # Continue from the current weights with a fresh optimizer, whose
-            # schedule spans this fit's epochs, and append to history_.
-            kwargs.setdefault("initial_epoch", epoch)
-            self._compile(self.model_, len(X), fit_kwargs=kwargs)
-        self._fit_call = (partial, kwargs)
+        The fitted attributes are set when training starts (the callbacks
+        read them); if training fails, the estimator gets back the fitted
+        state it had before the call, unless training continued a fitted
+        network, which then keeps the epochs it finished.
+        """
+        model = self.model_ if plan.continues else self._build_network(plan)
+        if plan.compile:
+            self._compile(model, plan)
+        callbacks = self._make_callbacks(plan, X, y)
+        before = self._fitted_state()
+        if not plan.continues:
+            self._set_fitted(
+                model=model,
+                labels=plan.labels,
+                n_features_in=plan.n_features_in,
+                feature_names_in=plan.feature_names_in,
+                architecture=plan.architecture,
+            )
+            self._run_id = plan.run_id
+        arrays = (plan.X, plan.y)
+        if plan.sample_weight is not None:
+            arrays += (plan.sample_weight,)
+        budget = plan.budget
+        train, steps_per_epoch = epoch_batches(
+            arrays,
+            budget.batch_size,
+            shuffle=bool(self.shuffle),
+            seed=plan.shuffle_seed,
+        )
+        validation = plan.validation
+        if isinstance(validation, tuple):
+            validation = array_dataset(validation, budget.batch_size)
+        if plan.validation is not None or self.callbacks:
+            # The validation figures of history_ and the callbacks see the
+            # statistics that predict will use (_batch_norm's docstring).
+            callbacks.insert(0, BatchNormStatistics(plan.X, steps_per_epoch))
         try:
-            self._scikeras_fit(X, y, sample_weight, partial=partial, **kwargs)
+            history = model.fit(
+                train,
+                epochs=plan.initial_epoch + budget.epochs,
+                initial_epoch=plan.initial_epoch,
+                steps_per_epoch=steps_per_epoch,
+                validation_data=validation,
+                # The pipeline shuffles; Keras would warn that it cannot.
+                shuffle=False,
+                callbacks=callbacks,
+                **plan.keras_args,
+            )
+            set_batch_norm_statistics(model, plan.X)
         except BaseException:
-            if not warm or epoch == 0:
-                self._forget_fit()
+            if not plan.continues:
+                self._restore_fitted_state(before)
             raise
         finally:
             # Callbacks hold the model and, for TensorBoard, open writers:
             # they are not part of the fitted state to pickle or clone. Keras
             # skips on_train_end when training fails; this closes the writers.
-            for callback in self._fit_callbacks:
+            for callback in callbacks:
                 if hasattr(callback, "clear_fit_context"):
                     callback.clear_fit_context()
-            self._fit_callbacks = []
-            del self._fit_call
+        if not plan.continues:
+            self.history_ = defaultdict(list)
+        for key, values in history.history.items():
+            self.history_[key] += values
+        # Early stopping may end the fit before its last epoch.
+        epochs = len(history.history.get("loss", ()))
+        self.batch_size_ = budget.batch_size
+        self.n_iter_ = self._count("n_iter_", plan) + epochs
+        self.n_steps_ = self._count("n_steps_", plan) + epochs * steps_per_epoch
+        self.t_ = self._count("t_", plan) + epochs * len(plan.X)
         return self
 
-    def _forget_fit(self):
-        for name in [k for k in vars(self) if k.endswith("_") and not k.endswith("__")]:
+    def _count(self, name: str, plan: FitPlan) -> int:
+        """A count of the network's training so far: 0 for a new network."""
+        return getattr(self, name, 0) if plan.continues else 0
+
+    def _set_fitted(
+        self,
+        *,
+        model: keras.Model,
+        labels: LabelEncoder,
+        n_features_in: int,
+        feature_names_in: np.ndarray | None,
+        architecture: dict,
+    ) -> None:
+        """Set the fitted attributes of a new network; a subclass adds its own."""
+        self.model_ = model
+        self.target_encoder_ = labels
+        self.classes_ = labels.classes_
+        self.n_classes_ = len(labels.classes_)
+        self.n_features_in_ = n_features_in
+        if feature_names_in is None:
+            self.__dict__.pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = feature_names_in
+
+    def _fitted_state(self) -> dict:
+        return {
+            name: value
+            for name, value in vars(self).items()
+            if (name.endswith("_") and not name.endswith("__")) or name == "_run_id"
+        }
+
+    def _restore_fitted_state(self, state: dict) -> None:
+        for name in self._fitted_state():
             delattr(self, name)
+        vars(self).update(state)
 
     @validated_fit
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Train the network on ``(X, y)`` for ``epochs`` epochs.
 
         A new network is built unless ``warm_start`` is True and the
-        estimator is already fitted.
+        estimator is already fitted. If ``fit`` fails, the estimator keeps
+        the fitted state it had.
 
         Parameters
         ----------
@@ -427,7 +444,7 @@ class KerasClassifierBase(ScikerasClassifier):
         y : array-like of shape (n_samples,)
             Class labels: integers or strings.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights, multiplied with ``class_weight``'s.
+            Per-sample weights (>= 0), multiplied with ``class_weight``'s.
         **kwargs : dict
             Passed on to ``keras.Model.fit``.
 
@@ -436,8 +453,16 @@ class KerasClassifierBase(ScikerasClassifier):
         self : object
             The fitted estimator.
         """
-        self.__dict__.pop("_partial_fit_classes", None)
-        return self._train(X, y, sample_weight, partial=False, **kwargs)
+        plan = plan_fit(
+            self,
+            X,
+            y,
+            sample_weight=sample_weight,
+            fit_kwargs=kwargs,
+            architecture=self._architecture,
+            auto_budget=self._auto_budget,
+        )
+        return self._train(plan, X, y)
 
     @validated_fit
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
@@ -454,7 +479,7 @@ class KerasClassifierBase(ScikerasClassifier):
             All the classes; required on the first call if a batch may miss
             some of them, ignored afterwards.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights.
+            Per-sample weights (>= 0).
         **kwargs : dict
             Passed on to ``keras.Model.fit``.
 
@@ -463,15 +488,65 @@ class KerasClassifierBase(ScikerasClassifier):
         self : object
             The estimator.
         """
-        if not self.__sklearn_is_fitted__():
-            self._partial_fit_classes = classes
-        return self._train(X, y, sample_weight, partial=True, **kwargs)
+        plan = plan_fit(
+            self,
+            X,
+            y,
+            sample_weight=sample_weight,
+            classes=classes,
+            fit_kwargs=kwargs,
+            partial=True,
+            architecture=self._architecture,
+            auto_budget=self._auto_budget,
+        )
+        return self._train(plan, X, y)
+
+    @validated_fit
+    def initialize(self, X, y):
+        """Build and compile a new network for ``(X, y)`` without training it.
+
+        scikeras' method: the estimator is then fitted, with the network's
+        initial weights (the same as a ``fit`` with the same ``random_state``
+        starts from) and an empty ``history_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or (n_samples, h, w) \
+                or (n_samples, h, w, c)
+            Training images.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        plan = plan_fit(
+            self,
+            X,
+            y,
+            fresh=True,
+            architecture=self._architecture,
+            auto_budget=self._auto_budget,
+        )
+        model = self._build_network(plan)
+        self._compile(model, plan)
+        self._set_fitted(
+            model=model,
+            labels=plan.labels,
+            n_features_in=plan.n_features_in,
+            feature_names_in=plan.feature_names_in,
+            architecture=plan.architecture,
+        )
+        self.history_ = defaultdict(list)
+        return self
 
     # ------------------------------------------------------------- predicting
-    def _predict_raw(self, X):
+    def _network_proba(self, X) -> np.ndarray:
         check_is_fitted(self)
-        X, _ = self._validate_data(X)
-        batch_size = self._routed("predict").get("batch_size", 1024)
+        X = check_rows(self, X)
+        batch_size = self._routed("predict").get("batch_size", PREDICT_BATCH_SIZE)
         return self._network_output(X, batch_size)
 
     def _network_output(self, X, batch_size):
@@ -494,7 +569,7 @@ class KerasClassifierBase(ScikerasClassifier):
         proba : ndarray of shape (n_samples, n_classes)
             The softmax output; columns follow ``classes_``.
         """
-        return np.asarray(self._predict_raw(X), dtype=np.float64)
+        return np.asarray(self._network_proba(X), dtype=np.float64)
 
     def predict(self, X):
         """Predicted class labels for ``X``.
@@ -510,5 +585,60 @@ class KerasClassifierBase(ScikerasClassifier):
         y_pred : ndarray of shape (n_samples,)
             One of ``classes_`` per image.
         """
-        proba = self._predict_raw(X)
+        proba = self._network_proba(X)
         return self.target_encoder_.inverse_transform(proba)
+
+
+def from_fitted(
+    cls,
+    model: keras.Model,
+    *,
+    classes,
+    n_features_in: int,
+    image_shape: tuple[int, ...] | None = None,
+    history: dict | None = None,
+    params: dict | None = None,
+) -> KerasClassifierBase:
+    """An estimator fitted already: ``model`` trained on ``classes``.
+
+    Sets the fitted attributes that ``fit`` sets, the way ``fit`` sets
+    them, so that predicting and scoring work as after ``fit``;
+    :mod:`skfashion._saving` loads a saved model with it. The network is
+    used as it is: compiling it again is left to a later ``fit``.
+
+    Parameters
+    ----------
+    cls : type
+        ``ANNClassifier`` or ``CNNClassifier``.
+    model : keras.Model
+        The trained network, taking ``n_features_in`` inputs and giving
+        ``len(classes)`` probabilities.
+    classes : array-like of shape (n_classes,)
+        The class labels, in the order of the network's outputs.
+    n_features_in : int
+        The number of features (pixels) of an input row.
+    image_shape : tuple of int, default=None
+        The ``image_shape_`` of a CNN; None for an ANN.
+    history : dict of str to list of float, default=None
+        The training history (``history_``); empty by default.
+    params : dict, default=None
+        The estimator's parameters; the defaults where left out.
+
+    Returns
+    -------
+    estimator : KerasClassifierBase
+        A fitted instance of ``cls``.
+    """
+    estimator = cls(**(params or {}))
+    architecture = {}
+    if image_shape is not None:
+        architecture["image_shape"] = tuple(int(d) for d in image_shape)
+    estimator._set_fitted(
+        model=model,
+        labels=LabelEncoder().fit(np.asarray(classes)),
+        n_features_in=int(n_features_in),
+        feature_names_in=None,
+        architecture=architecture,
+    )
+    estimator.history_ = defaultdict(list, history or {})
+    return estimator

@@ -10,12 +10,15 @@ import tensorflow as tf
 
 from ._pipeline import array_dataset
 
-__all__ = ["FAST_PREDICT_MAX_ROWS", "predict_rows"]
+__all__ = ["FAST_PREDICT_MAX_ROWS", "PREDICT_BATCH_SIZE", "predict_rows"]
 
 # Up to this many rows, predict calls the model once, directly: about 10x
 # faster for one image than keras.Model.predict, which builds a data pipeline
 # and a progress loop on every call. Larger inputs keep Keras' batched loop.
 FAST_PREDICT_MAX_ROWS = 2048
+# The batch size of predictions on more rows: a classifier's
+# predict__batch_size overrides it.
+PREDICT_BATCH_SIZE = 1024
 
 # model -> its traced inference function. Kept outside the estimator so that
 # predict leaves the estimator unchanged and pickles never hold it; an entry

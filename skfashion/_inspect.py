@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._estimator import KerasClassifierBase
+from ._estimator import KerasClassifierBase, check_rows
 
 __all__ = [
     "FEATURE_MAP_ORDERS",
@@ -142,7 +142,7 @@ def model_and_input(estimator, images) -> tuple[keras.Model, np.ndarray]:
         if len(estimator) > 1:
             X = estimator[:-1].transform(X)
         estimator = estimator[-1]
-    X, _ = classifier._validate_data(X)
+    X = check_rows(classifier, X)
     return classifier.model_, X
 
 

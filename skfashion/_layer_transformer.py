@@ -162,7 +162,7 @@ class LayerTransformer(TransformerMixin, BaseEstimator):
         self.layer = layer
         self.prefit = prefit
 
-    def _validate_params(self) -> None:
+    def _check_params(self) -> None:
         check_parameters(self)
 
     def _input_checks(self) -> dict:

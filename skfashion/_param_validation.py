@@ -31,7 +31,7 @@ if it satisfies any one of them. A constraint is one of:
   int in [0, 2**32 - 1], a RandomState instance or None).
 
 Estimators validate with :func:`check_parameters` in their
-``_validate_params`` method, which :func:`validated_fit` calls before their
+``_check_params`` method, which :func:`validated_fit` calls before their
 ``fit`` runs; functions are decorated with :func:`validate_params`.
 """
 
@@ -135,7 +135,7 @@ def check_parameters(obj) -> None:
 
 
 def validated_fit(fit_method: Callable) -> Callable:
-    """Decorate a ``fit`` method: ``self._validate_params()`` runs first.
+    """Decorate a ``fit`` method: ``self._check_params()`` runs first.
 
     scikit-learn's ``_fit_context`` idea: the parameters are checked before
     the data and before anything is built, on every call (a ``partial_fit``
@@ -145,7 +145,7 @@ def validated_fit(fit_method: Callable) -> Callable:
 
     @functools.wraps(fit_method)
     def wrapper(self, *args, **kwargs):
-        self._validate_params()
+        self._check_params()
         return fit_method(self, *args, **kwargs)
 
     return wrapper

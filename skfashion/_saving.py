@@ -35,6 +35,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ._estimator import from_fitted
 from .classifiers import ANNClassifier, CNNClassifier
 from .preprocessing import MinMax255
 from .utils import library_versions
@@ -256,7 +257,8 @@ def load_model(path: str | os.PathLike):
             f"{n_features} and {len(classes)}: the files do not belong together."
         )
     try:
-        classifier = ESTIMATORS[metadata["estimator"]]._from_fitted(
+        classifier = from_fitted(
+            ESTIMATORS[metadata["estimator"]],
             model,
             classes=classes,
             n_features_in=n_features,

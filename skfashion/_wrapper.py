@@ -1,114 +1,64 @@
 """The one place that adapts scikeras to current scikit-learn and Keras 3.
 
-scikeras 0.13 (its last release) predates scikit-learn 1.6. Used as it is,
-``KerasClassifier`` fails a quarter of ``check_estimator``, ``is_classifier``
-is False (so ``cross_val_score`` does not stratify), and ``random_state``
-switches on TensorFlow's process-wide op determinism. :class:`ScikerasClassifier`
-fixes that by building on :class:`scikeras.wrappers.BaseWrapper` (its
-training loop, history, warm start, ``partial_fit`` bookkeeping and routed
-parameters) and replacing the parts that are out of date:
+scikeras 0.13 (its last release; its author no longer maintains it) predates
+scikit-learn 1.6. Used as it is, ``KerasClassifier`` fails a quarter of
+``check_estimator``, ``is_classifier`` is False (so ``cross_val_score`` does
+not stratify), and ``random_state`` switches on TensorFlow's process-wide op
+determinism. skfashion's classifiers therefore take from scikeras only what
+its public surface offers and trains nothing through it:
 
-- the classifier mixin comes *before* the base class, and tags come from
-  ``__sklearn_tags__`` (scikeras only has the removed ``_more_tags``);
-- input is checked by :func:`sklearn.utils.validation.validate_data`, which
-  gives scikit-learn's errors and sets ``n_features_in_`` and
-  ``feature_names_in_``; images of shape (n, h, w) or (n, h, w, c) are
-  flattened first, so every model takes (n, n_features) rows;
-- scikeras' random-state handling (process-wide seeds and op determinism)
-  is bypassed: skfashion seeds every random layer and the shuffle itself;
-- training gets tf.data pipelines without tf.data's autotuner
-  (:mod:`skfashion._pipeline`), whose thread otherwise stalls every epoch;
-- labels of any type are encoded by a small encoder, and
-  ``class_weight="balanced"`` is turned into sample weights by the
-  estimator rather than by Keras.
+- :class:`ScikerasClassifier` subclasses :class:`scikeras.wrappers.BaseWrapper`,
+  so the classifiers are scikeras estimators (``isinstance`` checks hold)
+  and keep scikeras' routed parameters: ``BaseWrapper.get_params`` and
+  ``set_params`` accept and list ``optimizer__<name>``, ``model__<name>``,
+  ``fit__<name>`` and ``predict__<name>`` (through its
+  ``_get_param_names``, which lists the instance's attributes, and
+  ``_routing_prefixes``), and ``current_epoch`` counts the epochs of
+  ``history_``.
+- Fitting, predicting and validation are skfashion's own
+  (:mod:`skfashion._estimator`, :mod:`skfashion._fit_plan`): ``fit``,
+  ``partial_fit``, ``initialize``, ``predict`` and ``predict_proba`` are
+  public methods defined there, so no scikeras hook of the fit is called.
 
-Every use of a private API of another library lives here, each with a
-comment naming the public API it stands in for: scikeras' underscore hooks
-(``_validate_data``, ``_initialize``, ``_fit_keras_model``,
-``_fit_kwargs``, ``target_encoder``/``feature_encoder``, which scikeras
-documents for subclasses but names privately) and the patch of a Keras
-optimizer instance. The estimator itself
-(:class:`skfashion._estimator.KerasClassifierBase`) uses public APIs only.
-Moving to another wrapper library later should touch this module only.
+scikeras' private names that skfashion relies on, each pinned by
+``tests/test_wrapper.py`` (a scikeras release that changes one fails there,
+naming it), and the public API each stands in for:
+
+========================================  ====================================
+scikeras name                             stands in for
+========================================  ====================================
+``BaseWrapper._get_param_names``          scikit-learn's ``get_params``,
+                                          extended to routed parameters
+``BaseWrapper._routing_prefixes``         the prefixes ``set_params`` routes
+========================================  ====================================
+
+skfashion overrides none of scikeras' private methods. Besides them, this
+module holds the other uses of private APIs: the tags shim for scikit-learn
+1.6, the patch of one Keras optimizer instance
+(:func:`without_single_replica_all_reduce`), and two of TensorBoard's
+protocol buffers that its public summary API does not offer
+(:func:`keras_graph_metadata`, :func:`hparams_session_end`). ruff's banned-API rule
+(``TID251``) keeps private imports out of every other module, and
+``tests/test_wrapper.py`` checks that no other module calls another
+library's or another skfashion module's underscore names.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 from scikeras.wrappers import BaseWrapper
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import ClassifierTags
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
-
-from ._pipeline import array_dataset, epoch_batches, split_off_validation
 
 __all__ = [
-    "LabelEncoder",
     "ScikerasClassifier",
+    "hparams_session_end",
+    "keras_graph_metadata",
     "without_single_replica_all_reduce",
 ]
-
-
-class LabelEncoder(TransformerMixin, BaseEstimator):
-    """Encode class labels of any type as 0..n_classes-1, and decode scores.
-
-    Parameters
-    ----------
-    classes : array-like, default=None
-        All the classes; by default those found in ``y`` at fit.
-    """
-
-    def __init__(self, classes=None):
-        self.classes = classes
-
-    def fit(self, y):
-        classes = np.unique(y if self.classes is None else self.classes)
-        if len(classes) < 2:
-            raise ValueError(
-                "A classifier needs at least 2 classes to train; the labels "
-                f"hold only one class: {classes.tolist()}."
-            )
-        self.classes_ = classes
-        return self
-
-    def transform(self, y):
-        y = np.asarray(y)
-        codes = np.searchsorted(self.classes_, y).clip(0, len(self.classes_) - 1)
-        unknown = self.classes_[codes] != y
-        if unknown.any():
-            raise ValueError(
-                f"y holds labels {np.unique(y[unknown]).tolist()} that are not "
-                f"among the classes {self.classes_.tolist()}; pass all classes "
-                "with `classes=` on the first call to partial_fit."
-            )
-        # One-hot rows: Keras' label smoothing needs them.
-        return np.eye(len(self.classes_), dtype=np.float32)[codes]
-
-    def inverse_transform(self, proba):
-        return self.classes_[np.argmax(proba, axis=1)]
-
-    def get_metadata(self):
-        """What scikeras copies onto the estimator after fitting."""
-        return {"classes_": self.classes_, "n_classes_": len(self.classes_)}
-
-
-def _flatten_images(X):
-    """(n, h, w[, c]) arrays to (n, h*w*c) rows; other input unchanged."""
-    if getattr(X, "ndim", 2) > 2:
-        return np.reshape(X, (X.shape[0], -1))
-    return X
-
-
-def _flatten_images(X):
-    """(n, h, w[, c]) arrays to (n, h*w*c) rows; other input unchanged."""
-    if getattr(X, "ndim", 2) > 2:
-        return np.reshape(X, (X.shape[0], -1))
-    return X
 
 
 def without_single_replica_all_reduce(optimizer):
@@ -140,6 +90,42 @@ def _identity(grads_and_vars):
     return grads_and_vars
 
 
+def keras_graph_metadata() -> bytes:
+    """The summary metadata that tags a Keras model's JSON for TensorBoard.
+
+    TensorBoard's ``graph_keras_model`` plugin shows a model written as a
+    text summary with this metadata, as ``keras.callbacks.TensorBoard(
+    write_graph=True)`` writes it. Private API: ``tf.summary`` has no public
+    writer for it (Keras uses TensorFlow's private ``summary_ops_v2``), so
+    the metadata is built from TensorBoard's ``SummaryMetadata`` protocol
+    buffer.
+    """
+    from tensorboard.compat.proto.summary_pb2 import SummaryMetadata
+
+    metadata = SummaryMetadata()
+    metadata.plugin_data.plugin_name = "graph_keras_model"
+    metadata.plugin_data.content = b"1"  # the plugin's format version
+    return metadata.SerializeToString()
+
+
+def hparams_session_end(*, succeeded: bool) -> bytes:
+    """A serialized hparams session end: success or failure, and the time now.
+
+    Private API: the public ``tensorboard.plugins.hparams.api`` writes a
+    session's start but has no session end in its TF 2 form; this is how
+    TensorBoard's own ``hp.KerasCallback`` writes it, with the hparams
+    plugin's ``api_pb2`` status and its v1 ``summary.session_end_pb``.
+    Write it with ``tf.summary.experimental.write_raw_pb``.
+    """
+    from tensorboard.plugins.hparams import api_pb2
+    from tensorboard.plugins.hparams import summary as hparams_summary
+
+    status = api_pb2.STATUS_SUCCESS if succeeded else api_pb2.STATUS_FAILURE
+    return hparams_summary.session_end_pb(
+        status, end_time_secs=time.time()
+    ).SerializeToString()
+
+
 class _ScikerasTags:
     """scikeras' legacy ``_more_tags``, restated as ``__sklearn_tags__``.
 
@@ -160,27 +146,14 @@ class _ScikerasTags:
 class ScikerasClassifier(ClassifierMixin, _ScikerasTags, BaseWrapper):
     """scikeras' ``BaseWrapper`` made current: the base of skfashion's classifiers.
 
-    It answers scikeras' hooks; the estimator built on it
-    (:class:`skfashion._estimator.KerasClassifierBase`) provides
-    ``_build_keras_model()`` (a compiled network for the data of
-    ``_initialize``), ``_routed(prefix)``, ``_batch_size()``,
-    ``_seed(offset)`` and the ``validation_split`` and ``shuffle``
-    parameters.
+    The classifier mixin comes *before* the base class (scikeras'
+    ``KerasClassifier`` puts it after, so scikit-learn's tags say "not a
+    classifier"), tags come from ``__sklearn_tags__`` (scikeras only has
+    the removed ``_more_tags``), and the repr is scikit-learn's. The
+    estimator built on it (:class:`skfashion._estimator.KerasClassifierBase`)
+    defines ``__init__``, fitting and predicting.
     """
 
-    # scikeras reads these; skfashion models come from _build_keras_model,
-    # not from a `model` or `build_fn` parameter, and are never given one.
-    model = None
-    build_fn = None
-
-    @property
-    def _fit_kwargs(self):
-        # scikeras' hook: the fit keyword arguments it forwards to Keras.
-        # Not class_weight: the estimator turns it into sample weights, where
-        # "balanced" is understood; Keras only knows dictionaries.
-        return BaseWrapper._fit_kwargs - {"class_weight"}
-
-    # ---------------------------------------------------------------- tags
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = False
@@ -195,173 +168,6 @@ class ScikerasClassifier(ClassifierMixin, _ScikerasTags, BaseWrapper):
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")
 
-    # ------------------------------------------------------------ validation
-    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        """scikeras' validation hook, answered by scikit-learn's validation."""
-        if X is not None:
-            if reset:
-                self._input_ndim = getattr(X, "ndim", 2)
-                self._input_image_shape = getattr(X, "shape", (0,))[1:]
-            X = _flatten_images(X)
-        if X is not None and (y is not None or reset):
-            # With reset (fitting), y=None gets scikit-learn's "requires y".
-            X, y = validate_data(self, X, y, reset=reset, dtype=np.float32)
-        elif X is not None:
-            X = validate_data(self, X, reset=reset, dtype=np.float32)
-        if y is not None:
-            check_classification_targets(y)
-        return X, y
-
-    @property
-    def target_encoder(self):
-        # scikeras' documented hook for encoding labels.
-        return LabelEncoder(classes=getattr(self, "_partial_fit_classes", None))
-
-    def _initialize(self, X, y=None):
-        # scikeras' own _initialize, less its random-state handling: with
-        # _random_state None, scikeras never enters its global determinism
-        # context; every random layer and the shuffle get seeds of their own.
-        self._random_state = None
-        X, y = self._validate_data(X, y, reset=True)
-        self.target_encoder_ = self.target_encoder.fit(y)
-        vars(self).update(self.target_encoder_.get_metadata())
-        self.feature_encoder_ = self.feature_encoder.fit(X)
-        self._n_train_rows = len(X)
-        self.model_ = self._build_keras_model()
-        return X, y
-
-    def _scikeras_fit(self, X, y, sample_weight, *, partial: bool, **kwargs):
-        """scikeras' ``fit`` or ``partial_fit``: validation, building, training."""
-        if partial:
-            BaseWrapper.partial_fit(self, X, y, sample_weight, **kwargs)
-        else:
-            BaseWrapper.fit(self, X, y, sample_weight, **kwargs)
-
-    def _validation_dataset(self, validation_data, batch_size: int):
-        """``(X, y[, sample_weight])`` given for validation, as a pipeline.
-
-        Checked and encoded like the training data: images flattened, the
-        number of features checked, the labels one-hot encoded.
-        """
-        if len(validation_data) not in (2, 3):
-            raise ValueError(
-                "validation_data must be (X, y) or (X, y, sample_weight), got "
-                f"a sequence of {len(validation_data)} items."
-            )
-        X, y, *weights = validation_data
-        X, y = self._validate_data(X, y)
-        arrays = (X, self.target_encoder_.transform(y))
-        arrays += tuple(np.asarray(w, dtype=np.float32) for w in weights)
-        return array_dataset(arrays, batch_size)
-
-    def _fit_keras_model(
-        self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs
-    ):
-        """scikeras' call of ``keras.Model.fit``, given tf.data pipelines.
-
-        The arrays go into pipelines from :mod:`skfashion._pipeline`, which
-        do what Keras does with arrays (shuffle every epoch, hold out the
-        last ``validation_split`` of the rows) without the autotuner's stall
-        between epochs.
-        """
-        routed = {**self._routed("fit"), **kwargs}
-        batch_size = kwargs.get("batch_size", self._batch_size())
-        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-        # validation_data given to fit wins over validation_split, as in
-        # Keras; it is checked and encoded as the training data are.
-        validation_data = routed.get("validation_data")
-        if isinstance(validation_data, (tuple, list)):
-            kwargs["validation_data"] = self._validation_dataset(
-                validation_data, batch_size
-            )
-        elif validation_data is None and self.validation_split:
-            arrays, held_out = split_off_validation(arrays, self.validation_split)
-            kwargs["validation_data"] = array_dataset(held_out, batch_size)
-        # Each fit, partial_fit and warm start (a new initial epoch) draws
-        # new orders; the same random_state draws the same ones.
-        train, steps_per_epoch = epoch_batches(
-            arrays,
-            batch_size,
-            shuffle=bool(self.shuffle),
-            seed=self._seed(offset=initial_epoch),
-        )
-        # Batching, shuffling and the split are done by the pipelines now.
-        kwargs.update(
-            batch_size=None,
-            shuffle=False,
-            validation_split=0.0,
-            steps_per_epoch=steps_per_epoch,
-        )
-        return super()._fit_keras_model(
-            train, None, None, warm_start, epochs, initial_epoch, **kwargs
-        )
-
-    # ---------------------------------------------------------------- pickling
-    def __getstate__(self):
-        # Callbacks of a fit hold the model and open writers: never pickled.
-        state = super().__getstate__()
-        state["_fit_callbacks"] = []
-        state["_predict_callbacks"] = []
-        return state
-
     def __repr__(self, N_CHAR_MAX=700):
         # scikit-learn's repr (only non-default parameters), not scikeras'.
         return BaseEstimator.__repr__(self, N_CHAR_MAX)
-
-    # ---------------------------------------------------------- construction
-    @classmethod
-    def _from_fitted(
-        cls,
-        model: keras.Model,
-        *,
-        classes,
-        n_features_in: int,
-        image_shape: tuple[int, ...] | None = None,
-        history: dict | None = None,
-        params: dict | None = None,
-    ):
-        """An estimator fitted already: ``model`` trained on ``classes``.
-
-        Sets the fitted attributes that ``fit`` sets (``model_``,
-        ``classes_``, ``n_classes_``, ``n_features_in_``, the label and
-        feature encoders, ``history_`` and, if given, ``image_shape_``) the
-        way ``fit`` sets them, so that predicting and scoring work as after
-        ``fit``; :mod:`skfashion._saving` loads a saved model with it and
-        never builds scikeras' encoders itself. The network is used as it
-        is: compiling it again is left to a later ``fit``.
-
-        Parameters
-        ----------
-        model : keras.Model
-            The trained network, taking ``n_features_in`` inputs and giving
-            ``len(classes)`` probabilities.
-        classes : array-like of shape (n_classes,)
-            The class labels, in the order of the network's outputs.
-        n_features_in : int
-            The number of features (pixels) of an input row.
-        image_shape : tuple of int, default=None
-            The ``image_shape_`` of a CNN; None for an ANN.
-        history : dict of str to list of float, default=None
-            The training history (``history_``); empty by default.
-        params : dict, default=None
-            The estimator's parameters; the defaults where left out.
-
-        Returns
-        -------
-        estimator : KerasClassifierBase
-            A fitted instance of ``cls``.
-        """
-        estimator = cls(**(params or {}))
-        n_features_in = int(n_features_in)
-        estimator.target_encoder_ = estimator.target_encoder.fit(np.asarray(classes))
-        vars(estimator).update(estimator.target_encoder_.get_metadata())
-        # scikeras' feature encoder is an identity; fit sees rows like these.
-        estimator.feature_encoder_ = estimator.feature_encoder.fit(
-            np.zeros((1, n_features_in), dtype=np.float32)
-        )
-        estimator.n_features_in_ = n_features_in
-        if image_shape is not None:
-            estimator.image_shape_ = tuple(int(d) for d in image_shape)
-        estimator.history_ = defaultdict(list, history or {})
-        estimator.model_ = model
-        return estimator

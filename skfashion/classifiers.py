@@ -9,6 +9,8 @@ import keras
 import numpy as np
 
 from ._estimator import KerasClassifierBase
+from ._fit_plan import AutoBudget
+from ._layers import LayerSeeds, glorot, softmax_output
 from ._param_validation import Interval, NameOf, SequenceOf
 
 __all__ = ["ANNClassifier", "CNNClassifier"]
@@ -18,16 +20,34 @@ _POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 _LAYER_SIZES = SequenceOf(_POSITIVE_INT, min_length=1)
 _DROPOUT = Interval(Real, 0, 1, closed="left")
 
-_TRAINING_PARAMETERS = """\
-optimizer : str or keras.optimizers.Optimizer class or instance, \
+
+class ANNClassifier(KerasClassifierBase):
+    """A fully connected network for images: dense layers, then softmax.
+
+    The network takes each image as a flat row of pixels, passes it through
+    ``hidden_layer_sizes`` dense layers (each optionally batch-normalized and
+    followed by dropout) and ends with a softmax over the classes. Scale the
+    pixels to [0, 1] first, for example with :class:`~skfashion.MinMax255`.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(512, 256)
+        The units of each hidden layer.
+    activation : str, default="relu"
+        The hidden layers' activation, any Keras activation name.
+    dropout : float, default=0.3
+        Dropout rate after each hidden layer; 0 disables it.
+    batch_normalization : bool, default=True
+        Batch-normalize each hidden layer before its activation.
+    optimizer : str or keras.optimizers.Optimizer class or instance, \
 default="adamw"
         The optimizer: a name that ``keras.optimizers.get`` knows, an
         optimizer class, or an instance; a new one is made for each fit (an
         instance is copied). Its other arguments can be routed as
         ``optimizer__<name>``, for example ``optimizer__weight_decay=1e-4``.
-    learning_rate : float, default={learning_rate}
+    learning_rate : float, default=4e-3
         The initial learning rate.
-    lr_schedule : {{"cosine", "constant"}}, default="cosine"
+    lr_schedule : {"cosine", "constant"}, default="cosine"
         ``"cosine"`` decays the learning rate to 0 along a cosine over the
         ``epochs`` of a fit, which converges faster than a constant rate.
         With ``partial_fit`` it spans ``epochs`` calls, then stays at 0: use
@@ -37,9 +57,9 @@ default="adamw"
     label_smoothing : float, default=0.1
         Spread this much of each target's probability evenly over all the
         classes, which keeps the network from growing over-confident.
-    epochs : int, default={epochs}
+    epochs : int, default=25
         Number of passes over the training data in ``fit``.
-    batch_size : int, default={batch_size}
+    batch_size : int, default=512
         Number of images per gradient step.
     validation_split : float, default=0.0
         Fraction of the training data (the last rows, before shuffling) held
@@ -73,10 +93,9 @@ default="adamw"
         ``model__<name>`` (overrides an architecture parameter),
         ``fit__<name>`` (passed to ``keras.Model.fit``) and
         ``predict__batch_size`` (the batch size of predictions on more than
-        2,048 images; 1024 by default)."""
+        2,048 images; 1024 by default).
 
-_ATTRIBUTES = """\
-Attributes
+    Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         The class labels.
@@ -90,30 +109,19 @@ Attributes
         The trained network.
     history_ : dict of str to list of float
         Per-epoch ``loss`` and ``accuracy`` (and ``val_loss``,
-        ``val_accuracy`` with a validation split)."""
-
-
-class ANNClassifier(KerasClassifierBase):
-    __doc__ = f"""A fully connected network for images: dense layers, then softmax.
-
-    The network takes each image as a flat row of pixels, passes it through
-    ``hidden_layer_sizes`` dense layers (each optionally batch-normalized and
-    followed by dropout) and ends with a softmax over the classes. Scale the
-    pixels to [0, 1] first, for example with :class:`~skfashion.MinMax255`.
-
-    Parameters
-    ----------
-    hidden_layer_sizes : tuple of int, default=(512, 256)
-        The units of each hidden layer.
-    activation : str, default="relu"
-        The hidden layers' activation, any Keras activation name.
-    dropout : float, default=0.3
-        Dropout rate after each hidden layer; 0 disables it.
-    batch_normalization : bool, default=True
-        Batch-normalize each hidden layer before its activation.
-    {_TRAINING_PARAMETERS.format(learning_rate=4e-3, epochs=25, batch_size=512)}
-
-    {_ATTRIBUTES}
+        ``val_accuracy`` with a validation split or ``validation_data``),
+        over all the epochs the network has trained.
+    n_iter_ : int
+        The epochs the network has trained, over all calls of ``fit`` (with
+        ``warm_start``) and ``partial_fit``; fewer than ``epochs`` after an
+        early stop.
+    n_steps_ : int
+        The optimizer steps the network has taken, over all calls.
+    t_ : int
+        The training images seen by the optimizer, over all calls: epochs
+        times training rows, as scikit-learn's ``MLPClassifier.t_``.
+    batch_size_ : int
+        The batch size of the last call (``batch_size="auto"`` resolved).
 
     See Also
     --------
@@ -198,25 +206,29 @@ class ANNClassifier(KerasClassifierBase):
             **kwargs,
         )
 
-    def _build_model(
-        self,
-        hidden_layer_sizes=None,
-        activation=None,
-        dropout=None,
-        batch_normalization=None,
-    ) -> keras.Model:
-        sizes = _or(hidden_layer_sizes, self.hidden_layer_sizes)
-        activation = _or(activation, self.activation)
-        dropout = _or(dropout, self.dropout)
-        batch_normalization = _or(batch_normalization, self.batch_normalization)
+    _auto_budget = AutoBudget(epochs=25, batch_size=512)
+    _architecture_parameters = (
+        "hidden_layer_sizes",
+        "activation",
+        "dropout",
+        "batch_normalization",
+    )
 
-        inputs = keras.Input((self.n_features_in_,), name="pixels")
+    def _build_model(
+        self, architecture: dict, *, n_features: int, n_classes: int, seeds: LayerSeeds
+    ) -> keras.Model:
+        sizes = _as_tuple(architecture["hidden_layer_sizes"])
+        activation = architecture["activation"]
+        dropout = architecture["dropout"]
+        batch_normalization = architecture["batch_normalization"]
+
+        inputs = keras.Input((n_features,), name="pixels")
         x = inputs
-        for i, units in enumerate(_as_tuple(sizes), start=1):
+        for i, units in enumerate(sizes, start=1):
             x = keras.layers.Dense(
                 units,
                 use_bias=not batch_normalization,
-                kernel_initializer=self._glorot(),
+                kernel_initializer=glorot(seeds),
                 name=f"dense_{i}",
             )(x)
             if batch_normalization:
@@ -224,13 +236,13 @@ class ANNClassifier(KerasClassifierBase):
             x = keras.layers.Activation(activation, name=f"{activation}_{i}")(x)
             if dropout:
                 x = keras.layers.Dropout(
-                    dropout, seed=self._layer_seed(), name=f"dropout_{i}"
+                    dropout, seed=seeds.next(), name=f"dropout_{i}"
                 )(x)
-        return keras.Model(inputs, self._softmax(x), name="ann")
+        return keras.Model(inputs, softmax_output(x, n_classes, seeds), name="ann")
 
 
 class CNNClassifier(KerasClassifierBase):
-    __doc__ = f"""A convolutional network: conv and pooling blocks, dense, softmax.
+    """A convolutional network: conv and pooling blocks, dense, softmax.
 
     Each block is ``convs_per_block`` 'same'-padded convolutions (each
     optionally batch-normalized, then ReLU) followed by max pooling; the
@@ -251,7 +263,8 @@ class CNNClassifier(KerasClassifierBase):
     kernel_size : int, default=3
         The convolutions' kernel size.
     pool_size : int, default=2
-        The max pooling window and stride.
+        The max pooling window and stride; along a side of the maps shorter
+        than it, the side (so that maps never shrink to nothing).
     dense_units : tuple of int, default=(128,)
         The units of the dense layers after the last block.
     dropout : float, default=0.1
@@ -259,8 +272,8 @@ class CNNClassifier(KerasClassifierBase):
     batch_normalization : bool, default=True
         Batch-normalize each convolution before its activation.
     augmentation : bool, default=False
-        During training only, shift images randomly by up to 2 pixels and
-        flip them left to right. It slows convergence: at the default number
+        During training only, shift images randomly by up to 1/14 of each
+        side (2 pixels of 28) and flip them left to right. It slows convergence: at the default number
         of epochs it lowers accuracy (see the benchmarks page of the docs).
     image_shape : tuple of int or None, default=None
         The (height, width, channels) of the images. By default it is taken
@@ -282,9 +295,89 @@ class CNNClassifier(KerasClassifierBase):
         docs). The normalization's statistics are then those of the pooled
         maps, and the pooling layer's feature maps are taken before the
         normalization and ReLU.
-    {_TRAINING_PARAMETERS.format(learning_rate=2e-3, epochs=15, batch_size=64)}
+    optimizer : str or keras.optimizers.Optimizer class or instance, \
+default="adamw"
+        The optimizer: a name that ``keras.optimizers.get`` knows, an
+        optimizer class, or an instance; a new one is made for each fit (an
+        instance is copied). Its other arguments can be routed as
+        ``optimizer__<name>``, for example ``optimizer__weight_decay=1e-4``.
+    learning_rate : float, default=2e-3
+        The initial learning rate.
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"`` decays the learning rate to 0 along a cosine over the
+        ``epochs`` of a fit, which converges faster than a constant rate.
+        With ``partial_fit`` it spans ``epochs`` calls, then stays at 0: use
+        ``"constant"`` for open-ended training.
+    weight_decay : float, default=1e-4
+        Decoupled weight decay applied by the optimizer; 0 disables it.
+    label_smoothing : float, default=0.1
+        Spread this much of each target's probability evenly over all the
+        classes, which keeps the network from growing over-confident.
+    epochs : int, default=15
+        Number of passes over the training data in ``fit``.
+    batch_size : int, default=64
+        Number of images per gradient step.
+    validation_split : float, default=0.0
+        Fraction of the training data (the last rows, before shuffling) held
+        out to report ``val_loss`` and ``val_accuracy`` in ``history_``.
+    early_stopping : int or None, default=None
+        The patience: if set (1 or more), stop when the validation loss (the
+        training loss without a validation split) has not improved for this
+        many epochs, and keep the best weights. None trains all ``epochs``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, as in scikit-learn: a dict maps class labels
+        to weights >= 0 (a class not in it weighs 1), ``"balanced"`` weighs
+        classes inversely to their frequency.
+    shuffle : bool, default=True
+        Shuffle the training data before each epoch.
+    warm_start : bool, default=False
+        If True, ``fit`` continues training the fitted network instead of
+        building a new one.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, dropout, augmentation and shuffling for
+        reproducible results on the CPU. No global random state (Python's,
+        NumPy's, TensorFlow's or Keras') is read or changed.
+    verbose : int, default=0
+        Keras' verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Callbacks for training (instances, or classes to make one of), such
+        as skfashion's TensorBoard callbacks.
+        They are copied at the start of each fit, so the objects passed here
+        are never modified.
+    **kwargs : dict
+        Routed parameters, as in scikeras: ``optimizer__<name>``,
+        ``model__<name>`` (overrides an architecture parameter),
+        ``fit__<name>`` (passed to ``keras.Model.fit``) and
+        ``predict__batch_size`` (the batch size of predictions on more than
+        2,048 images; 1024 by default).
 
-    {_ATTRIBUTES}
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    n_classes_ : int
+        Number of classes.
+    n_features_in_ : int
+        Number of features (pixels) seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, if ``X`` had string column names.
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of str to list of float
+        Per-epoch ``loss`` and ``accuracy`` (and ``val_loss``,
+        ``val_accuracy`` with a validation split or ``validation_data``),
+        over all the epochs the network has trained.
+    n_iter_ : int
+        The epochs the network has trained, over all calls of ``fit`` (with
+        ``warm_start``) and ``partial_fit``; fewer than ``epochs`` after an
+        early stop.
+    n_steps_ : int
+        The optimizer steps the network has taken, over all calls.
+    t_ : int
+        The training images seen by the optimizer, over all calls: epochs
+        times training rows, as scikit-learn's ``MLPClassifier.t_``.
+    batch_size_ : int
+        The batch size of the last call (``batch_size="auto"`` resolved).
     image_shape_ : tuple of int
         The (height, width, channels) the network reshapes its input to.
 
@@ -389,8 +482,30 @@ class CNNClassifier(KerasClassifierBase):
             **kwargs,
         )
 
-    def _infer_image_shape(self) -> tuple[int, int, int]:
-        n_features = self.n_features_in_
+    _auto_budget = AutoBudget(epochs=15, batch_size=64)
+    _architecture_parameters = (
+        "filters",
+        "convs_per_block",
+        "kernel_size",
+        "pool_size",
+        "dense_units",
+        "dropout",
+        "batch_normalization",
+        "augmentation",
+        "pool_first",
+    )
+
+    def _architecture(
+        self, overrides: dict, input_shape: tuple[int, ...], n_features: int
+    ) -> dict:
+        architecture = super()._architecture(overrides, input_shape, n_features)
+        architecture["image_shape"] = self._image_shape(input_shape, n_features)
+        return architecture
+
+    def _image_shape(
+        self, input_shape: tuple[int, ...], n_features: int
+    ) -> tuple[int, int, int]:
+        """The (height, width, channels) of the images: see ``image_shape``."""
         if self.image_shape is not None:
             shape = tuple(int(d) for d in self.image_shape)
             if len(shape) == 2:
@@ -402,13 +517,16 @@ class CNNClassifier(KerasClassifierBase):
                     "whose product is the number of features."
                 )
             return shape
-        seen = tuple(self._input_image_shape)
-        if len(seen) in (2, 3):  # the training input was image-shaped
-            return (*seen, 1) if len(seen) == 2 else seen
+        if len(input_shape) in (2, 3):  # the training input was image-shaped
+            return (*input_shape, 1) if len(input_shape) == 2 else input_shape
         side = math.isqrt(n_features)
         if side * side == n_features:
             return (side, side, 1)
         return (1, n_features, 1)
+
+    def _set_fitted(self, *, architecture: dict, **fitted) -> None:
+        super()._set_fitted(architecture=architecture, **fitted)
+        self.image_shape_ = architecture["image_shape"]
 
     def _network_output(self, X, batch_size):
         output = super()._network_output(X, batch_size)
@@ -421,49 +539,46 @@ class CNNClassifier(KerasClassifierBase):
         return (output + super()._network_output(mirrored, batch_size)) / 2
 
     def _build_model(
-        self,
-        filters=None,
-        convs_per_block=None,
-        kernel_size=None,
-        pool_size=None,
-        dense_units=None,
-        dropout=None,
-        batch_normalization=None,
-        augmentation=None,
-        pool_first=None,
+        self, architecture: dict, *, n_features: int, n_classes: int, seeds: LayerSeeds
     ) -> keras.Model:
-        filters = _as_tuple(_or(filters, self.filters))
-        convs_per_block = _or(convs_per_block, self.convs_per_block)
-        kernel_size = _or(kernel_size, self.kernel_size)
-        pool_size = _or(pool_size, self.pool_size)
-        dense_units = _as_tuple(_or(dense_units, self.dense_units))
-        dropout = _or(dropout, self.dropout)
-        batch_normalization = _or(batch_normalization, self.batch_normalization)
-        augmentation = _or(augmentation, self.augmentation)
-        pool_first = _or(pool_first, self.pool_first)
-        self.image_shape_ = self._infer_image_shape()
+        filters = _as_tuple(architecture["filters"])
+        convs_per_block = architecture["convs_per_block"]
+        kernel_size = architecture["kernel_size"]
+        pool_size = architecture["pool_size"]
+        dense_units = _as_tuple(architecture["dense_units"])
+        dropout = architecture["dropout"]
+        batch_normalization = architecture["batch_normalization"]
+        augmentation = architecture["augmentation"]
+        pool_first = architecture["pool_first"]
+        image_shape = architecture["image_shape"]
 
-        inputs = keras.Input((self.n_features_in_,), name="pixels")
-        x = keras.layers.Reshape(self.image_shape_, name="image")(inputs)
+        inputs = keras.Input((n_features,), name="pixels")
+        x = keras.layers.Reshape(image_shape, name="image")(inputs)
+        height, width = image_shape[:2]
         if augmentation:
-            height, width = self.image_shape_[:2]
+            # Up to 1/14 of each side: 2 pixels of Fashion-MNIST's 28; none
+            # along a side of 1-6 pixels.
             x = keras.layers.RandomTranslation(
-                2 / height,
-                2 / width,
+                round(height / 14) / height,
+                round(width / 14) / width,
                 fill_mode="constant",
                 # Whole-pixel shifts: bilinear interpolation of a sub-pixel
                 # shift blurs the training images, which the sharp images
                 # seen at predict then no longer resemble.
                 interpolation="nearest",
-                seed=self._layer_seed(),
+                seed=seeds.next(),
                 name="random_shift",
             )(x)
             x = keras.layers.RandomFlip(
-                "horizontal", seed=self._layer_seed(), name="random_flip"
+                "horizontal", seed=seeds.next(), name="random_flip"
             )(x)
         for block, n_filters in enumerate(filters, start=1):
+            # Never wider than the map, so that a small or narrow image (8x8,
+            # a row of pixels) is pooled only along the sides that have room.
+            window = (min(pool_size, height), min(pool_size, width))
+            height, width = -(-height // window[0]), -(-width // window[1])
             pool = keras.layers.MaxPooling2D(
-                pool_size, padding="same", name=f"pool{block}"
+                window, padding="same", name=f"pool{block}"
             )
             for conv in range(1, convs_per_block + 1):
                 name = f"conv{block}" + (f"_{conv}" if convs_per_block > 1 else "")
@@ -472,7 +587,7 @@ class CNNClassifier(KerasClassifierBase):
                     kernel_size,
                     padding="same",
                     use_bias=not batch_normalization,
-                    kernel_initializer=self._glorot(),
+                    kernel_initializer=glorot(seeds),
                     name=name,
                 )(x)
                 if pool_first and conv == convs_per_block:
@@ -486,24 +601,17 @@ class CNNClassifier(KerasClassifierBase):
         for i, units in enumerate(dense_units, start=1):
             if dropout:
                 x = keras.layers.Dropout(
-                    dropout, seed=self._layer_seed(), name=f"dropout_{i}"
+                    dropout, seed=seeds.next(), name=f"dropout_{i}"
                 )(x)
             x = keras.layers.Dense(
                 units,
                 activation="relu",
-                kernel_initializer=self._glorot(),
+                kernel_initializer=glorot(seeds),
                 name=f"dense_{i}",
             )(x)
         if dropout:
-            x = keras.layers.Dropout(
-                dropout, seed=self._layer_seed(), name="dropout_out"
-            )(x)
-        return keras.Model(inputs, self._softmax(x), name="cnn")
-
-
-def _or(override, value):
-    """A routed ``model__<name>`` override if given, else the parameter."""
-    return value if override is None else override
+            x = keras.layers.Dropout(dropout, seed=seeds.next(), name="dropout_out")(x)
+        return keras.Model(inputs, softmax_output(x, n_classes, seeds), name="cnn")
 
 
 def _as_tuple(sizes) -> tuple[int, ...]:

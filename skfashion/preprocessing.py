@@ -73,12 +73,12 @@ class MinMax255(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.dtype = dtype
         self.clip = clip
 
-    def _validate_params(self) -> None:
+    def _check_params(self) -> None:
         check_parameters(self)
 
     def _validate(self, X, *, reset: bool) -> np.ndarray:
         # The parameters first, on every call: transform needs no fit.
-        self._validate_params()
+        self._check_params()
         return validate_data(self, X, reset=reset, dtype=np.dtype(self.dtype))
 
     def _check_range(self, X: np.ndarray) -> None:

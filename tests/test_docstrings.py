@@ -120,3 +120,59 @@ def test_the_parser_reads_numpydoc_parameters():
     assert _same('"relu"', "relu") and _same("(16, 64)", (16, 64))
     assert _same("1e-4", 0.0001) and _same("None", None)
     assert not _same("0", False) and not _same("(16, 64)", [16, 64])
+
+
+def _parameter_blocks(doc: str) -> dict[str, str]:
+    """Parameter name -> its type line and description, as written."""
+    lines = inspect.cleandoc(doc).splitlines()
+    blocks: dict[str, list[str]] = {}
+    name = None
+    for i, line in enumerate(lines):
+        if i + 1 < len(lines) and _SECTION.match(lines[i + 1]):
+            name = None
+            continue
+        match = _PARAMETER.match(line)
+        if match and not match["indent"]:
+            name = match["name"]
+            blocks[name] = [line]
+        elif name and (line.startswith(" ") or not line):
+            blocks[name].append(line)
+        else:
+            name = None
+    return {key: "\n".join(value).strip() for key, value in blocks.items()}
+
+
+def test_the_classifiers_describe_their_shared_parameters_alike():
+    # Each classifier's docstring is written out in its file, as
+    # scikit-learn writes MLPClassifier's; what the two share must read the
+    # same, defaults apart (those are checked against the signatures above).
+    from skfashion import ANNClassifier, CNNClassifier
+
+    ann = _parameter_blocks(ANNClassifier.__doc__)
+    cnn = _parameter_blocks(CNNClassifier.__doc__)
+    shared = set(inspect.signature(ANNClassifier).parameters) & set(
+        inspect.signature(CNNClassifier).parameters
+    )
+    shared -= {"dropout", "batch_normalization"}  # each network's own layers
+    assert len(shared) >= 15
+    for name in sorted(shared):
+        key = "**kwargs" if name == "kwargs" else name
+        assert _without_default(ann[key]) == _without_default(cnn[key]), name
+
+
+def _without_default(block: str) -> str:
+    first, _, rest = block.partition("\n")
+    return _DEFAULT.sub("", first) + "\n" + rest
+
+
+def test_the_prediction_figures_in_the_docstrings_are_the_codes():
+    from skfashion import ANNClassifier, CNNClassifier
+    from skfashion._inference import FAST_PREDICT_MAX_ROWS, PREDICT_BATCH_SIZE
+
+    stated = (
+        f"predictions on more than\n{FAST_PREDICT_MAX_ROWS:,} images; "
+        f"{PREDICT_BATCH_SIZE} by default"
+    )
+    for cls in (ANNClassifier, CNNClassifier):
+        text = " ".join(inspect.getdoc(cls).split())
+        assert " ".join(stated.split()) in text, cls.__name__

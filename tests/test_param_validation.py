@@ -287,7 +287,7 @@ def test_check_parameters_and_validated_fit():
         def __init__(self, alpha=1.0):
             self.alpha = alpha
 
-        def _validate_params(self):
+        def _check_params(self):
             check_parameters(self)
 
         @validated_fit
@@ -536,9 +536,9 @@ def test_valid_edge_values_are_accepted(cls):
         optimizer__beta_1=0.5,
     )
     for optimizer in ("Adam", "sgd", keras.optimizers.RMSprop, keras.optimizers.SGD()):
-        estimator.set_params(optimizer=optimizer)._validate_params()
+        estimator.set_params(optimizer=optimizer)._check_params()
     estimator.set_params(early_stopping=None, class_weight="balanced", callbacks=[])
-    estimator._validate_params()
+    estimator._check_params()
 
 
 @pytest.mark.parametrize("cls", CLASSIFIERS)
@@ -723,7 +723,7 @@ def test_minmax255_rejects_in_fit_and_in_unfitted_transform(param, value, allowe
 
 def test_minmax255_dtype_forms():
     for dtype in (np.float32, "float64", np.dtype("float32"), "f8"):
-        MinMax255(dtype=dtype)._validate_params()
+        MinMax255(dtype=dtype)._check_params()
     assert sorted(MinMax255._parameter_constraints) == ["clip", "dtype"]
 
 

@@ -98,8 +98,11 @@ class FitContextCallback(keras.callbacks.Callback):
         state = self.__dict__.copy()
         for name in self._runtime:
             state.pop(name, None)
-        # Keras' own runtime state: the model and the training parameters.
-        state["_model"] = None
+        # Keras' own runtime state: the model (whatever Keras names the
+        # attribute that holds it) and the training parameters.
+        for name, value in state.items():
+            if isinstance(value, keras.Model):
+                state[name] = None
         state["params"] = None
         return state
 

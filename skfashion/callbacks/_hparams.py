@@ -32,7 +32,6 @@ fit and a number in another (``early_stopping``) is shown as text.
 from __future__ import annotations
 
 import numbers
-import time
 from pathlib import Path
 
 import numpy as np
@@ -163,14 +162,12 @@ def write_session_end(run_dir: Path, *, succeeded: bool) -> None:
         Whether training ended normally (early stopping included).
     """
     import tensorflow as tf
-    from tensorboard.plugins.hparams import api_pb2
-    from tensorboard.plugins.hparams import summary as hparams_summary
 
-    # The public API has no session end in its TF 2 form (summary_v2); this
-    # is how TensorBoard's own hp.KerasCallback writes it.
-    status = api_pb2.STATUS_SUCCESS if succeeded else api_pb2.STATUS_FAILURE
-    summary = hparams_summary.session_end_pb(status, end_time_secs=time.time())
+    from .._wrapper import hparams_session_end
+
+    # The public API has no session end in its TF 2 form (summary_v2).
+    summary = hparams_session_end(succeeded=succeeded)
     writer = tf.summary.create_file_writer(str(run_dir))
     with writer.as_default():
-        tf.summary.experimental.write_raw_pb(summary.SerializeToString(), step=0)
+        tf.summary.experimental.write_raw_pb(summary, step=0)
     writer.close()

@@ -11,6 +11,7 @@ from numbers import Integral
 import numpy as np
 
 from .. import _inspect
+from .._estimator import check_rows
 from .._param_validation import (
     Hint,
     Interval,
@@ -18,6 +19,7 @@ from .._param_validation import (
     StrOptions,
     check_parameters,
 )
+from .._pipeline import n_training_rows
 from ._base import FitContextCallback
 from ._kernel_units import kernel_row_units
 
@@ -267,17 +269,15 @@ class EmbeddingProjector(FitContextCallback):
             X, y = self.probe
             index = np.arange(len(y))
         elif estimator is not None:
-            from sklearn.utils import _safe_indexing
-
             X, y = self._fit_X, self._fit_y
             pool = np.arange(len(y))
             split = getattr(estimator, "validation_split", 0) or 0
             if split:
                 # The rows Keras validates on: the last ones, before shuffling.
-                pool = pool[math.floor(len(y) * (1.0 - split)) :]
+                pool = pool[n_training_rows(len(y), split) :]
             y = np.asarray(y)
             index = pool[_stratified_sample(y[pool], self.n_probe)]
-            X, y = _safe_indexing(X, index), y[index]
+            X, y = _rows(X, index), y[index]
         else:
             raise ValueError(
                 "EmbeddingProjector has no probe images: pass probe=(X, y), or "
@@ -293,7 +293,7 @@ class EmbeddingProjector(FitContextCallback):
         if y.ndim == 2:  # one-hot labels, as Keras takes them
             y = y.argmax(axis=1)
         if estimator is not None:
-            rows, _ = estimator._validate_data(X)
+            rows = check_rows(estimator, X)
         else:
             rows = np.asarray(X, dtype=np.float32).reshape(len(y), -1)
         return rows, y, index
@@ -483,3 +483,10 @@ def _save_sprite(path, rows: np.ndarray, shape: tuple[int, int, int]) -> None:
         imsave(path, sprite[..., 0], cmap="gray", vmin=0.0, vmax=1.0)
     else:
         imsave(path, sprite)
+
+
+def _rows(X, index: np.ndarray):
+    """The rows ``index`` of ``X``: a DataFrame's by position, or an array's."""
+    if hasattr(X, "iloc"):
+        return X.iloc[index]
+    return np.asarray(X)[index]

@@ -10,6 +10,7 @@ from numbers import Integral
 import keras
 
 from .._param_validation import Interval, StrOptions, check_parameters
+from .._wrapper import keras_graph_metadata
 from ._base import FitContextCallback
 from ._hparams import hparams_of, write_session_end, write_session_start
 
@@ -277,14 +278,9 @@ def _write_model_graph(summary, model) -> None:
     What ``keras.callbacks.TensorBoard(write_graph=True)`` writes: the
     model's JSON, tagged ``keras``, for the ``graph_keras_model`` plugin.
     """
-    from tensorboard.compat.proto.summary_pb2 import SummaryMetadata
-
-    metadata = SummaryMetadata()
-    metadata.plugin_data.plugin_name = "graph_keras_model"
-    metadata.plugin_data.content = b"1"  # the plugin's format version
     try:
         config = model.to_json()
     except Exception as exc:  # a subclassed model without get_config
         warnings.warn(f"The model's graph is not logged: {exc}", stacklevel=2)
         return
-    summary.write("keras", config, metadata=metadata.SerializeToString())
+    summary.write("keras", config, metadata=keras_graph_metadata())
