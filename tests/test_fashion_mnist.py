@@ -1,8 +1,10 @@
 import json
 import os
+import stat
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -304,3 +306,26 @@ def test_mirrors_from_environment(real_data_dir, tmp_path, monkeypatch):
         fetch_fashion_mnist(subset="test", data_home=tmp_path)
     monkeypatch.setenv("SKFASHION_MIRRORS", real_data_dir.as_uri())
     assert fetch_fashion_mnist(subset="test", data_home=tmp_path).data.shape[0] == 10000
+
+
+@contextmanager
+def _umask(mask):
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027])
+def test_cached_files_follow_the_umask(real_data_dir, tmp_path, mask):
+    # A cache prepared by one user is readable by the others the umask lets
+    # in: the downloaded .gz files and their decompressed copies alike.
+    with _umask(mask):
+        fetch_fashion_mnist(
+            subset="test", data_home=tmp_path, mirrors=[real_data_dir.as_uri()]
+        )
+    folder = tmp_path / "fashion_mnist"
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+    assert len(modes) == 4
+    assert set(modes.values()) == {0o666 & ~mask}, modes

@@ -1,6 +1,9 @@
 import gzip
 import io
+import os
+import stat
 import struct
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -109,6 +112,28 @@ def test_write_is_atomic_and_leaves_no_temporary_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
     write_idx(path, np.zeros(3, dtype=np.uint8))
     assert [p.name for p in tmp_path.iterdir()] == ["x.idx"]
+
+
+@contextmanager
+def _umask(mask):
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+@pytest.mark.parametrize("name", ["x.idx", "x.idx.gz"])
+def test_written_files_follow_the_umask(tmp_path, mask, name):
+    # As open() would: a folder shared with other users stays readable to
+    # them (tempfile.mkstemp made every file 0600, whatever the umask).
+    path = tmp_path / name
+    with _umask(mask):
+        write_idx(path, np.zeros(3, dtype=np.uint8))
+        mode = stat.S_IMODE(path.stat().st_mode)
+    assert mode == 0o666 & ~mask, oct(mode)
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
 
 
 @pytest.mark.parametrize("dtype", ["complex64", "uint16", "int64", "bool", "object"])

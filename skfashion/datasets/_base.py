@@ -8,12 +8,13 @@ is the one it uses.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
 import os
+import secrets
 import shutil
 import socket
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -95,6 +96,27 @@ def clear_data_home(data_home: str | os.PathLike | None = None) -> None:
     shutil.rmtree(get_data_home(data_home))
 
 
+def create_beside(target: Path) -> tuple[int, Path]:
+    """Create a new temporary file beside ``target``: its descriptor and path.
+
+    The file gets the permissions ``open()`` would give ``target`` (0666 less
+    the umask, or what the folder's default ACL says), so that once renamed
+    into place it can be read by whoever may read the folder; the files of
+    :func:`tempfile.mkstemp` are private to their owner (0600), which breaks
+    a cache shared between users. ``O_EXCL`` makes sure the file is new.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = target.with_name(f"{target.name}.{secrets.token_hex(4)}.part")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(
+        errno.EEXIST, "no free name for a temporary file", str(target) + ".*.part"
+    )
+
+
 def sha256_of(path: str | os.PathLike) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
@@ -164,9 +186,7 @@ def _download(url: str, target: Path, sha256: str, timeout: float) -> None:
     write the file raises :class:`CacheWriteError`, which is not retried.
     """
     try:
-        fd, tmp = tempfile.mkstemp(
-            prefix=target.name + ".", suffix=".part", dir=target.parent
-        )
+        fd, tmp = create_beside(target)
     except OSError as exc:
         raise _cannot_write(target, exc) from exc
     try:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import gzip
 import math
 import os
-import tempfile
 import zlib
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+
+from ._base import create_beside
 
 __all__ = ["read_idx", "write_idx"]
 
@@ -275,7 +276,8 @@ def write_idx(
     ----------
     target : str, path-like or binary file object
         Where to write. A path is written atomically: to a temporary file in
-        the same folder, renamed into place once complete.
+        the same folder, renamed into place once complete. The file gets the
+        permissions ``open()`` would give it (0666 less the umask).
     array : array-like
         Data of dtype uint8, int8, int16, int32, float32 or float64, with at
         most 255 dimensions of at most 2**32 - 1 items each.
@@ -324,7 +326,7 @@ def write_idx(
     path = Path(target)
     if compress is None:
         compress = path.suffix == ".gz"
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+    fd, tmp = create_beside(path)  # with the umask's permissions, as open() would
     try:
         with os.fdopen(fd, "wb") as stream:
             _write_stream(stream, header, body, compress)
