@@ -363,7 +363,15 @@ def _scaler_metadata(scaler: MinMax255) -> dict:
     dtype = np.dtype(scaler.dtype).name
     if dtype not in _SCALER_DTYPES:
         raise ValueError(f"MinMax255's dtype must be float32 or float64, got {dtype}.")
-    return {"class": "MinMax255", "dtype": dtype, "clip": bool(scaler.clip)}
+    # The largest value it was fitted on, above 1 for pixels: loaded, it
+    # still refuses data scaled already (an unfitted one cannot tell).
+    data_max = getattr(scaler, "data_max_", None)
+    return {
+        "class": "MinMax255",
+        "dtype": dtype,
+        "clip": bool(scaler.clip),
+        "data_max": None if data_max is None else float(data_max),
+    }
 
 
 _UNSAVED = object()
@@ -548,6 +556,9 @@ def _read_metadata(path: Path) -> dict:
         isinstance(metadata["preprocessing"], dict)
         and metadata["preprocessing"].get("class") == "MinMax255"
         and metadata["preprocessing"].get("dtype") in _SCALER_DTYPES
+        and isinstance(
+            metadata["preprocessing"].get("data_max", 0), (int, float, type(None))
+        )
     ):
         raise ValueError(
             f"{path} names the preprocessing {metadata['preprocessing']!r}; only "
@@ -561,9 +572,13 @@ def _read_metadata(path: Path) -> dict:
 
 def _scaler(metadata: dict) -> MinMax255:
     config = metadata["preprocessing"]
-    return MinMax255(
+    scaler = MinMax255(
         dtype=_SCALER_DTYPES[config["dtype"]], clip=bool(config.get("clip", False))
     )
+    if config.get("data_max") is not None:  # older folders saved it unfitted
+        scaler.n_features_in_ = int(metadata["n_features_in"])
+        scaler.data_max_ = float(config["data_max"])
+    return scaler
 
 
 def _first_line(exc: BaseException) -> str:

@@ -90,6 +90,21 @@ def test_pipeline_round_trip_predicts_bit_for_bit(cnn_pipeline, saved_cnn, data)
     assert loaded[-1].n_features_in_ == 784 and loaded[-1].n_classes_ == 10
 
 
+def test_loaded_pipeline_still_refuses_pixels_scaled_already(saved_cnn, data, tmp_path):
+    # The scaler comes back fitted as it was saved: on pixels up to 255.
+    X, _ = data
+    loaded = load_model(saved_cnn)
+    assert loaded[0].data_max_ == 255 and loaded[0].n_features_in_ == 784
+    with pytest.raises(ValueError, match="already scaled.*up to 255"):
+        loaded.predict(X / 255)
+    # A folder saved before the scaler's fit was recorded: unfitted, as then.
+    folder = copy_of(saved_cnn, tmp_path)
+    edit_metadata(
+        folder, preprocessing={"class": "MinMax255", "dtype": "float32", "clip": False}
+    )
+    assert not hasattr(load_model(folder)[0], "data_max_")
+
+
 def test_classifier_round_trip_with_string_classes(ann_three_classes, saved_ann):
     ann, X = ann_three_classes
     metadata = json.loads((saved_ann / "estimator.json").read_text())
@@ -180,6 +195,16 @@ def test_load_refuses_damaged_json(saved_cnn, tmp_path, text, message):
     [
         ({"estimator": "os.system"}, "only ANNClassifier, CNNClassifier"),
         ({"preprocessing": {"class": "Evil"}}, "only MinMax255"),
+        (
+            {
+                "preprocessing": {
+                    "class": "MinMax255",
+                    "dtype": "float32",
+                    "data_max": "x",
+                }
+            },
+            "only MinMax255",
+        ),
         ({"classes_dtype": "not a dtype"}, "is damaged"),
     ],
 )
