@@ -235,8 +235,8 @@ def fetch_fashion_mnist(
         Seconds to wait for a mirror to answer, and then for each further
         part of the file, before the attempt fails (and is retried). A
         mirror that stalls costs up to ``(n_retries + 1) * timeout`` seconds
-        plus the retries' delays per file: 4 minutes with the defaults. It
-        bounds each wait, not the whole download.
+        plus the retries' delays, per file and mirror: 4 minutes with the
+        defaults. It bounds each wait, not the whole download.
 
     Returns
     -------
