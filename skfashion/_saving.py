@@ -21,14 +21,22 @@ never run code. Parameters that JSON cannot hold faithfully (an optimizer
 instance, a RandomState, a dict of class weights) are recorded as text
 under ``"params_not_saved"`` and left at their defaults when loading: they
 only matter for training, not for predicting.
+
+Before Keras reads the weights, :func:`load_model` checks ``model.keras``
+from its zip directory and its ``config.json`` alone: Keras reads the
+weights member whole into memory, and guards only members above 4 GiB, so a
+folder of 1 MB could make it hold gigabytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import warnings
+import zipfile
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +44,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._estimator import from_fitted
+from ._param_validation import Interval, validate_params
 from .classifiers import ANNClassifier, CNNClassifier
 from .preprocessing import MinMax255
 from .utils import library_versions
@@ -51,6 +60,19 @@ FORMAT_VERSION = 1
 ESTIMATORS = {cls.__name__: cls for cls in (ANNClassifier, CNNClassifier)}
 
 _SCALER_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+# load_model's default bound on what a saved network may make it allocate.
+_MAX_BYTES = 1 << 30
+# What Keras writes into a .keras file, uncompressed; model.weights.h5 holds
+# the weights and the optimizer's state (AdamW: two values per weight).
+_CONFIG, _WEIGHTS = "config.json", "model.weights.h5"
+_ARCHIVE_MEMBERS = {_CONFIG, "metadata.json", _WEIGHTS}
+# The weights file may hold the weights and up to 5 optimizer values per
+# weight, plus HDF5's bookkeeping; anything larger is not what was saved.
+_VALUES_PER_WEIGHT = 6
+_WEIGHTS_OVERHEAD = 1 << 20
+# A network's config.json and estimator.json take a few kilobytes.
+_JSON_MAX_BYTES = 16 << 20
 
 
 def save_model(estimator, path: str | os.PathLike) -> Path:
@@ -159,7 +181,8 @@ def save_model(estimator, path: str | os.PathLike) -> Path:
     return folder
 
 
-def load_model(path: str | os.PathLike):
+@validate_params({"max_bytes": [Interval(Integral, 0, None, closed="left"), None]})
+def load_model(path: str | os.PathLike, *, max_bytes: int | None = _MAX_BYTES):
     """Load what :func:`save_model` (or ``skfashion train``) saved.
 
     No code from the folder runs: the network is loaded with Keras'
@@ -167,12 +190,27 @@ def load_model(path: str | os.PathLike):
     the estimator is made from plain JSON, only as one of skfashion's
     classifiers and :class:`~skfashion.MinMax255`.
 
+    Before the weights are read, ``model.keras`` is checked from its zip
+    directory and its network's config, so that a small file cannot make
+    the loading take gigabytes: it must hold only what Keras writes there
+    (``config.json``, ``metadata.json`` and ``model.weights.h5``, stored
+    uncompressed), and its weights file may not be larger than 6 times the
+    weights its network's config declares (the weights and an optimizer's
+    state) plus 1 MiB.
+
     Parameters
     ----------
     path : str or path-like
         A folder holding ``model.keras`` and ``estimator.json``: one that
         :func:`save_model` wrote, or a model's folder of a ``skfashion
-        train`` run (``<run>/ann`` or ``<run>/cnn``).
+        train`` run (``<run>/ann`` or ``<run>/cnn``). The path of one of
+        those two files stands for its folder.
+    max_bytes : int or None, default=1_073_741_824
+        The most memory, in bytes, the saved network may ask for (1 GiB by
+        default): the weights its config declares, and the content of
+        ``model.keras``. A network that asks for more is refused before any
+        weight is read. Pass a larger value, or None for no limit, to load
+        a network you trust that is that large.
 
     Returns
     -------
@@ -186,12 +224,17 @@ def load_model(path: str | os.PathLike):
     ------
     FileNotFoundError
         If the folder does not exist or lacks one of the two files.
+    NotADirectoryError
+        If ``path`` is a file other than ``model.keras`` or
+        ``estimator.json``.
     ValueError
         If ``estimator.json`` is not valid JSON or not what
         :func:`save_model` writes, was written in a newer format than this
         skfashion reads, names an estimator other than skfashion's; if
-        ``model.keras`` cannot be loaded in safe mode; or if the two files
-        do not belong together (``model.keras`` of another save).
+        ``model.keras`` is not a Keras archive (damaged, cut short), holds
+        weights out of proportion with its network or more than
+        ``max_bytes``, or cannot be loaded in safe mode; or if the two
+        files do not belong together (``model.keras`` of another save).
 
     See Also
     --------
@@ -203,7 +246,7 @@ def load_model(path: str | os.PathLike):
     """
     import keras
 
-    folder = Path(path)
+    folder = _model_folder(Path(path))
     missing = [
         name for name in (MODEL_FILE, METADATA_FILE) if not (folder / name).is_file()
     ]
@@ -215,6 +258,7 @@ def load_model(path: str | os.PathLike):
             "write them."
         )
     metadata = _read_metadata(folder / METADATA_FILE)
+    _check_archive(folder / MODEL_FILE, max_bytes)
     expected_sha256 = metadata.get("model_sha256")
     if expected_sha256 is not None and _sha256(folder / MODEL_FILE) != expected_sha256:
         raise ValueError(
@@ -321,7 +365,15 @@ def _scaler_metadata(scaler: MinMax255) -> dict:
     dtype = np.dtype(scaler.dtype).name
     if dtype not in _SCALER_DTYPES:
         raise ValueError(f"MinMax255's dtype must be float32 or float64, got {dtype}.")
-    return {"class": "MinMax255", "dtype": dtype, "clip": bool(scaler.clip)}
+    # The largest value it was fitted on, above 1 for pixels: loaded, it
+    # still refuses data scaled already (an unfitted one cannot tell).
+    data_max = getattr(scaler, "data_max_", None)
+    return {
+        "class": "MinMax255",
+        "dtype": dtype,
+        "clip": bool(scaler.clip),
+        "data_max": None if data_max is None else float(data_max),
+    }
 
 
 _UNSAVED = object()
@@ -355,7 +407,123 @@ def _sha256(path: Path) -> str:
 
 
 # ---------------------------------------------------------------- loading
+def _model_folder(path: Path) -> Path:
+    """The folder ``path`` names: itself, or the folder of one of its files."""
+    if not path.is_file():
+        return path
+    if path.name in (MODEL_FILE, METADATA_FILE):
+        return path.parent
+    raise NotADirectoryError(
+        f"{path} is a file, not a saved model: pass the folder that holds "
+        f"{MODEL_FILE} and {METADATA_FILE}, as skfashion.save_model and "
+        "`skfashion train` write them."
+    )
+
+
+def _check_archive(path: Path, max_bytes: int | None) -> None:
+    """Refuse a model.keras that is no Keras archive or would expand too far.
+
+    Only the zip's directory and the network's config are read. Keras reads
+    the weights member whole into memory: its size must be in proportion
+    with the weights the config declares, and within ``max_bytes``. Keras
+    stores the members uncompressed; a compressed one is refused, since
+    Python's zipfile decompresses up to 2 GiB of a member before it checks
+    the size the member declares.
+    """
+    damaged = (
+        "The file is damaged or incomplete, or is not a network saved by "
+        "skfashion.save_model; save the model again."
+    )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = sorted(info.filename for info in members)
+            if len(set(names)) != len(names) or not (
+                {_CONFIG, _WEIGHTS} <= set(names) <= _ARCHIVE_MEMBERS
+            ):
+                raise ValueError(
+                    f"{path} holds {names}, where Keras writes {_CONFIG}, "
+                    f"metadata.json and {_WEIGHTS}. {damaged}"
+                )
+            methods = {info.filename: info.compress_type for info in members}
+            if methods[_CONFIG] not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise ValueError(
+                    f"{path} has a {_CONFIG} compressed with bzip2 or LZMA, which "
+                    f"Keras does not write. {damaged}"
+                )
+            # Read in bounded steps, even if deflated (bzip2 or LZMA are not).
+            with archive.open(_CONFIG) as stream:
+                text = stream.read(_JSON_MAX_BYTES + 1)
+    # What zipfile raises for a damaged, cut or encrypted archive.
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise ValueError(
+            f"{path} is not a Keras model archive (a zip file): {exc}. {damaged}"
+        ) from None
+    if len(text) > _JSON_MAX_BYTES:
+        raise ValueError(
+            f"{path}: its {_CONFIG} is larger than {_JSON_MAX_BYTES} bytes, "
+            f"where a network's config takes a few kilobytes. {damaged}"
+        )
+    needed = _weights_bytes(path, text)
+    # A stored member takes its size on disk; the larger size bounds a lie.
+    size = {info.filename: max(info.file_size, info.compress_size) for info in members}
+    allowed = _VALUES_PER_WEIGHT * needed + _WEIGHTS_OVERHEAD
+    if size[_WEIGHTS] > allowed:
+        raise ValueError(
+            f"{path} declares {size[_WEIGHTS]} bytes of weights ({_WEIGHTS}), "
+            "out of proportion with its network, whose config declares "
+            f"{needed} bytes of weights (at most {allowed} would be saved with "
+            f"an optimizer's state); the weights were not read. {damaged}"
+        )
+    asked = max(needed, sum(size.values()))
+    if max_bytes is not None and asked > max_bytes:
+        raise ValueError(
+            f"{path} holds a network that needs {asked} bytes to load, more "
+            f"than max_bytes={max_bytes}; the weights were not read. If you "
+            "trust this model, pass a larger max_bytes to load_model (None for "
+            "no limit)."
+        )
+    compressed = [name for name, kind in methods.items() if kind != zipfile.ZIP_STORED]
+    if compressed:
+        raise ValueError(
+            f"{path} holds compressed members ({', '.join(compressed)}), which "
+            "can expand beyond the sizes they declare; Keras stores them "
+            f"uncompressed. {damaged}"
+        )
+
+
+def _weights_bytes(path: Path, config_text: bytes) -> int:
+    """The bytes of the weights a network's config declares; none allocated."""
+    import keras
+
+    try:
+        config = json.loads(config_text)
+        # The optimizer is not loaded (compile=False), nor counted here.
+        config = {**config, "compile_config": None}
+        # Variables made in a stateless scope keep their shape and dtype but
+        # get no value, so a config declaring huge layers costs nothing here.
+        with keras.StatelessScope(initialize_variables=False):
+            model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        return sum(math.prod(v.shape) * _itemsize(v.dtype) for v in model.variables)
+    except Exception as exc:  # Keras raises many kinds for a bad config
+        raise ValueError(
+            f"{path} could not be loaded safely: {_first_line(exc)}"
+        ) from None
+
+
+def _itemsize(dtype) -> int:
+    try:
+        return np.dtype(dtype).itemsize
+    except TypeError:  # a type NumPy does not name, such as bfloat16
+        return 8
+
+
 def _read_metadata(path: Path) -> dict:
+    if path.stat().st_size > _JSON_MAX_BYTES:
+        raise ValueError(
+            f"{path} holds {path.stat().st_size} bytes, where skfashion.save_model "
+            "writes a few kilobytes: it was not written by skfashion."
+        )
     try:
         metadata = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -390,6 +558,9 @@ def _read_metadata(path: Path) -> dict:
         isinstance(metadata["preprocessing"], dict)
         and metadata["preprocessing"].get("class") == "MinMax255"
         and metadata["preprocessing"].get("dtype") in _SCALER_DTYPES
+        and isinstance(
+            metadata["preprocessing"].get("data_max", 0), (int, float, type(None))
+        )
     ):
         raise ValueError(
             f"{path} names the preprocessing {metadata['preprocessing']!r}; only "
@@ -403,9 +574,13 @@ def _read_metadata(path: Path) -> dict:
 
 def _scaler(metadata: dict) -> MinMax255:
     config = metadata["preprocessing"]
-    return MinMax255(
+    scaler = MinMax255(
         dtype=_SCALER_DTYPES[config["dtype"]], clip=bool(config.get("clip", False))
     )
+    if config.get("data_max") is not None:  # older folders saved it unfitted
+        scaler.n_features_in_ = int(metadata["n_features_in"])
+        scaler.data_max_ = float(config["data_max"])
+    return scaler
 
 
 def _first_line(exc: BaseException) -> str:

@@ -273,8 +273,9 @@ class CNNClassifier(KerasClassifierBase):
         Batch-normalize each convolution before its activation.
     augmentation : bool, default=False
         During training only, shift images randomly by up to 1/14 of each
-        side (2 pixels of 28) and flip them left to right. It slows convergence: at the default number
-        of epochs it lowers accuracy (see the benchmarks page of the docs).
+        side (2 pixels of 28) and flip them left to right. It slows
+        convergence: at the default number of epochs it lowers accuracy (see
+        the benchmarks page of the docs).
     image_shape : tuple of int or None, default=None
         The (height, width, channels) of the images. By default it is taken
         from image-shaped input ((n, h, w) or (n, h, w, c)); for flat rows it

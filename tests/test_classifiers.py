@@ -450,3 +450,26 @@ def test_many_fits_keep_memory_bounded():
     # 250 MB with the leak (27 MB a fit; +513 MB from the first fit to the
     # last, against +4 MB).
     assert growth < 32, f"memory grew {growth:.0f} MB over 10 fits: {resident}"
+
+
+def test_ann_builds_and_uses_the_activation_it_is_given():
+    # An ANNClassifier that ignored `activation` passed every other test:
+    # its hidden layers must apply the function named, which changes the
+    # predictions of a network otherwise the same (same seed, same data).
+    rng = np.random.RandomState(0)
+    y = np.arange(60) % 3
+    X = rng.rand(60, 16).astype(np.float32) * 0.2 + y[:, None] * 0.4
+    probas = {}
+    for activation in ("relu", "tanh"):
+        ann = ANNClassifier(
+            hidden_layer_sizes=(16, 8),
+            activation=activation,
+            epochs=1,
+            batch_size=32,
+            random_state=0,
+        ).fit(X, y)
+        applied = [layer.get_config().get("activation") for layer in ann.model_.layers]
+        hidden = [name for name in applied if name not in (None, "linear", "softmax")]
+        assert hidden == [activation, activation], applied
+        probas[activation] = ann.predict_proba(X)
+    assert not np.allclose(probas["relu"], probas["tanh"], atol=1e-3)

@@ -1,8 +1,15 @@
+import errno
 import json
 import os
+import shutil
+import stat
 import subprocess
 import sys
+import threading
 import time
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +23,7 @@ from skfashion.datasets import (
     fetch_fashion_mnist,
     get_data_home,
     read_idx,
+    verify_fashion_mnist,
 )
 
 TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -204,6 +212,10 @@ def test_corrupt_cached_download_is_fetched_again(real_data_dir, tmp_path):
         ({"mirrors": []}, "'mirrors' .* non-empty tuple or list"),
         ({"n_retries": -1}, "n_retries"),
         ({"delay": -1.0}, "delay"),
+        ({"timeout": 0}, "'timeout' parameter .* range \\(0.0, inf\\)"),
+        ({"timeout": -1.0}, "'timeout' parameter"),
+        ({"timeout": "60"}, "'timeout' parameter"),
+        ({"timeout": True}, "'timeout' parameter"),
     ],
 )
 def test_invalid_arguments(tmp_path, kwargs, message):
@@ -304,3 +316,175 @@ def test_mirrors_from_environment(real_data_dir, tmp_path, monkeypatch):
         fetch_fashion_mnist(subset="test", data_home=tmp_path)
     monkeypatch.setenv("SKFASHION_MIRRORS", real_data_dir.as_uri())
     assert fetch_fashion_mnist(subset="test", data_home=tmp_path).data.shape[0] == 10000
+
+
+@contextmanager
+def _umask(mask):
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027])
+def test_cached_files_follow_the_umask(real_data_dir, tmp_path, mask):
+    # A cache prepared by one user is readable by the others the umask lets
+    # in: the downloaded .gz files and their decompressed copies alike.
+    with _umask(mask):
+        fetch_fashion_mnist(
+            subset="test", data_home=tmp_path, mirrors=[real_data_dir.as_uri()]
+        )
+    folder = tmp_path / "fashion_mnist"
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+    assert len(modes) == 4
+    assert set(modes.values()) == {0o666 & ~mask}, modes
+
+
+def test_stalled_mirror_gives_up_after_timeout(http_server, tmp_path):
+    # A server that accepts the connection and sends nothing: each attempt
+    # ends after `timeout` seconds (it was a fixed 60 s, 4 minutes in all
+    # with the default retries), and the message says what to do.
+    release = threading.Event()
+    http_server.routes["/stall/" + TEST_FILES[0]] = lambda handler: release.wait(30)
+    mirror = http_server.base_url + "/stall/"
+    try:
+        with pytest.raises(OSError) as info:
+            fetch_fashion_mnist(
+                subset="test",
+                data_home=tmp_path,
+                mirrors=[mirror],
+                n_retries=1,
+                delay=0,
+                timeout=0.2,
+            )
+    finally:
+        release.set()
+    message = str(info.value)
+    assert "attempt 1" in message and "attempt 2" in message
+    assert "timed out" in message
+    assert "timeout=0.2 s may be slow rather than down" in message
+    assert "pass a larger timeout" in message
+    assert http_server.requests == ["/stall/" + TEST_FILES[0]] * 2
+    assert _cache_files(tmp_path) == []
+
+
+# --------------------------------------------------------- verify_fashion_mnist
+def test_verify_reports_each_file_and_a_damaged_one(fashion_home, tmp_path):
+    report = verify_fashion_mnist(data_home=fashion_home)
+    assert report.folder == str(fashion_home / "fashion_mnist")
+    assert [file.filename for file in report.files] == list(OFFICIAL_FILES)
+    assert all(file.present and file.verified for file in report.files)
+    assert report.complete
+
+    folder = tmp_path / "fashion_mnist"
+    folder.mkdir()
+    for name in OFFICIAL_FILES:
+        shutil.copy(fashion_home / "fashion_mnist" / name, folder / name)
+    labels = folder / "t10k-labels-idx1-ubyte.gz"
+    damaged = bytearray(labels.read_bytes())
+    damaged[len(damaged) // 2] ^= 0x01  # one flipped bit: the size is the same
+    labels.write_bytes(bytes(damaged))
+    (folder / "train-labels-idx1-ubyte.gz").unlink()
+    report = verify_fashion_mnist(data_home=tmp_path)
+    states = {file.filename: (file.present, file.verified) for file in report.files}
+    assert states == {
+        "train-images-idx3-ubyte.gz": (True, True),
+        "train-labels-idx1-ubyte.gz": (False, False),
+        "t10k-images-idx3-ubyte.gz": (True, True),
+        "t10k-labels-idx1-ubyte.gz": (True, False),  # there, but not verified
+    }
+    assert not report.complete
+    assert labels.read_bytes() == bytes(damaged)  # reported, not repaired
+
+
+# ------------------------------------------------------ read-only data homes
+@pytest.fixture
+def read_only(monkeypatch):
+    """A function making a folder read-only, as a shared one may be.
+
+    Its mode (and its subfolders') becomes 0555. Root ignores modes, so for
+    root writes under the folder are also refused as on a read-only file
+    system (EROFS): any write attempted then fails the test.
+    """
+    folders = []
+
+    def make(folder: Path) -> Path:
+        for path in [folder, *folder.rglob("*")]:
+            if path.is_dir():
+                path.chmod(0o555)
+        folders.append(folder.resolve())
+        return folder
+
+    def refuse_inside(path) -> None:
+        path = Path(os.fsdecode(path)).resolve()
+        if any(path == f or f in path.parents for f in folders):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        real_open, real_mkdir = os.open, os.mkdir
+        real_unlink, real_replace = os.unlink, os.replace
+        writing = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+        def open_(path, flags, *args, **kwargs):
+            if flags & writing:
+                refuse_inside(path)
+            return real_open(path, flags, *args, **kwargs)
+
+        def mkdir(path, *args, **kwargs):
+            refuse_inside(path)
+            return real_mkdir(path, *args, **kwargs)
+
+        def unlink(path, *args, **kwargs):
+            refuse_inside(path)
+            return real_unlink(path, *args, **kwargs)
+
+        def replace(src, dst, *args, **kwargs):
+            refuse_inside(dst)
+            return real_replace(src, dst, *args, **kwargs)
+
+        for name, function in [
+            ("open", open_),
+            ("mkdir", mkdir),
+            ("unlink", unlink),
+            ("replace", replace),
+        ]:
+            monkeypatch.setattr(os, name, function)
+    yield make
+    for folder in folders:
+        for path in [folder, *folder.rglob("*")]:
+            if path.is_dir():
+                path.chmod(0o755)
+
+
+@pytest.mark.parametrize("with_subfolder", [False, True])
+def test_read_only_data_home_is_reported_as_such(
+    read_only, real_data_dir, tmp_path, with_subfolder
+):
+    home = tmp_path / "shared"
+    (home / "fashion_mnist" if with_subfolder else home).mkdir(parents=True)
+    read_only(home)
+    with pytest.raises(OSError) as info:
+        fetch_fashion_mnist(
+            subset="test", data_home=home, mirrors=[real_data_dir.as_uri()]
+        )
+    message = str(info.value)
+    folder = home / "fashion_mnist" if with_subfolder else home
+    assert f"{folder} cannot be written" in message
+    assert "pass a data_home you can write" in message
+    assert "network" not in message and "mirror" not in message
+    assert _cache_files(home) == []
+
+
+def test_read_only_data_home_with_a_complete_cache_is_only_read(
+    read_only, fashion_home, tmp_path
+):
+    # Prepared by one user, read by the others: nothing is written.
+    home = tmp_path / "shared"
+    shutil.copytree(fashion_home / "fashion_mnist", home / "fashion_mnist")
+    read_only(home)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bunch = fetch_fashion_mnist(subset="all", data_home=home)
+    assert bunch.data.shape == (70000, 784)
+    assert verify_fashion_mnist(data_home=home).complete

@@ -1,12 +1,16 @@
 import gzip
 import io
+import os
+import stat
 import struct
+import tracemalloc
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from skfashion.datasets import read_idx, write_idx
+from skfashion.datasets import read_idx, read_idx_header, write_idx
 
 DTYPES = ["uint8", "int8", "int16", "int32", "float32", "float64"]
 CODES = {
@@ -111,6 +115,28 @@ def test_write_is_atomic_and_leaves_no_temporary_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["x.idx"]
 
 
+@contextmanager
+def _umask(mask):
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+@pytest.mark.parametrize("name", ["x.idx", "x.idx.gz"])
+def test_written_files_follow_the_umask(tmp_path, mask, name):
+    # As open() would: a folder shared with other users stays readable to
+    # them (tempfile.mkstemp made every file 0600, whatever the umask).
+    path = tmp_path / name
+    with _umask(mask):
+        write_idx(path, np.zeros(3, dtype=np.uint8))
+        mode = stat.S_IMODE(path.stat().st_mode)
+    assert mode == 0o666 & ~mask, oct(mode)
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
+
+
 @pytest.mark.parametrize("dtype", ["complex64", "uint16", "int64", "bool", "object"])
 def test_write_rejects_types_idx_cannot_hold(dtype):
     with pytest.raises(ValueError, match="IDX files cannot hold dtype"):
@@ -161,14 +187,110 @@ def test_malformed_files_raise_clear_errors(tmp_path, name, compress):
 
 
 def test_header_claiming_more_than_the_file_does_not_allocate(tmp_path):
-    # 4 GiB claimed, 10 bytes present: rejected from what was read, not by
-    # allocating 4 GiB first (that would take seconds and might fail).
+    # 4 GiB claimed, 10 bytes present, and no max_bytes to refuse the claim:
+    # rejected from what was read, not by allocating 4 GiB first (that would
+    # take seconds and might fail).
     path = tmp_path / "liar.idx"
     path.write_bytes(_header(dims=(1 << 16, 1 << 16)) + b"\x00" * 10)
     with pytest.raises(
         ValueError, match="truncated: its header declares 4294967296 bytes.*holds 10"
     ):
-        read_idx(path)
+        read_idx(path, max_bytes=None)
+
+
+def _peak_of(function):
+    """(what function() returned or raised, the peak of Python's allocations)."""
+    tracemalloc.start()
+    try:
+        outcome = function()
+    except ValueError as exc:
+        outcome = exc
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return outcome, peak
+
+
+@pytest.fixture
+def gzip_bomb(tmp_path):
+    """A 17 kB gzip file whose header declares, and whose data expands to, 16 MiB."""
+    path = tmp_path / "bomb-idx2-ubyte.gz"
+    path.write_bytes(gzip.compress(_header(dims=(4096, 4096)) + bytes(1 << 24)))
+    assert path.stat().st_size < 20_000
+    return path
+
+
+def test_max_bytes_refuses_a_gzip_bomb_before_decompressing(gzip_bomb):
+    error, peak = _peak_of(lambda: read_idx(gzip_bomb, max_bytes=1 << 20))
+    assert isinstance(error, ValueError)
+    message = str(error)
+    assert str(gzip_bomb) in message
+    assert "declares 16777216 bytes of data (shape (4096, 4096), type uint8)" in message
+    assert "more than max_bytes=1048576" in message
+    assert "pass a larger max_bytes" in message and "read_idx_header" in message
+    assert peak < 1 << 20  # the data was never decompressed
+    # A caller that expects that much raises the bound, and gets the data.
+    array = read_idx(gzip_bomb, max_bytes=1 << 24)
+    assert array.shape == (4096, 4096) and not array.any()
+
+
+def test_default_max_bytes_refuses_billions_of_values(tmp_path):
+    # The issue's case: a 12-byte header declaring 1.6 billion values. Refused
+    # at once by the default bound (1 GiB), from the header alone.
+    path = tmp_path / "huge-idx2-ubyte.gz"
+    path.write_bytes(gzip.compress(_header(dims=(40000, 40000)) + bytes(1 << 20)))
+    for source in (path, io.BytesIO(path.read_bytes())):
+        error, peak = _peak_of(lambda: read_idx(source))  # noqa: B023
+        assert isinstance(error, ValueError)
+        assert "declares 1600000000 bytes" in str(error)
+        assert "max_bytes=1073741824" in str(error)
+        assert peak < 1 << 20
+
+
+def test_max_bytes_holds_for_memory_maps_and_exact_sizes(tmp_path):
+    path = tmp_path / "x.idx"
+    write_idx(path, np.zeros((10, 10), dtype=np.int16))  # 200 bytes of data
+    for mmap in (False, True):
+        assert read_idx(path, mmap=mmap, max_bytes=200).shape == (10, 10)
+        with pytest.raises(ValueError, match="declares 200 bytes.*max_bytes=199"):
+            read_idx(path, mmap=mmap, max_bytes=199)
+
+
+@pytest.mark.parametrize("max_bytes", [-1, 1.5, True, "1GB"])
+def test_invalid_max_bytes(tmp_path, max_bytes):
+    path = tmp_path / "x.idx"
+    write_idx(path, np.zeros(3, dtype=np.uint8))
+    with pytest.raises(ValueError, match="'max_bytes' parameter of read_idx must be"):
+        read_idx(path, max_bytes=max_bytes)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("compress", [False, True])
+def test_read_idx_header_gives_the_type_and_shape(tmp_path, dtype, compress):
+    array = _sample(dtype, shape=(2, 3, 4))
+    path = tmp_path / ("a.idx.gz" if compress else "a.idx")
+    write_idx(path, array)
+    for source in (path, str(path), io.BytesIO(path.read_bytes())):
+        assert read_idx_header(source) == (np.dtype(dtype), (2, 3, 4))
+    dtype_read, _ = read_idx_header(path)
+    assert dtype_read.isnative and dtype_read == read_idx(path).dtype
+
+
+def test_read_idx_header_reads_only_the_header(gzip_bomb):
+    header, peak = _peak_of(lambda: read_idx_header(gzip_bomb))
+    assert header == (np.dtype(np.uint8), (4096, 4096))
+    assert peak < 1 << 20
+
+
+@pytest.mark.parametrize(
+    "name", ["empty", "bad magic", "unknown type", "truncated dims", "huge claim"]
+)
+def test_read_idx_header_refuses_malformed_headers(tmp_path, name):
+    payload, message = MALFORMED[name]
+    path = tmp_path / "bad"
+    path.write_bytes(payload)
+    with pytest.raises(ValueError, match=message):
+        read_idx_header(path)
 
 
 @pytest.mark.parametrize(
@@ -196,3 +318,31 @@ def test_real_files_read_end_to_end(real_data_dir):
     assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
     assert labels.shape == (10000,) and labels.dtype == np.uint8
     assert np.bincount(labels).tolist() == [1000] * 10
+
+
+@pytest.mark.parametrize(
+    "code, dims, expected",
+    [
+        (0x0E, (40000, 40000), "float64 data of shape (40000, 40000)"),
+        (0x08, (1 << 20, 28, 27), "uint8 data of shape (1048576, 28, 27)"),
+    ],
+    ids=["floats", "not-28x28"],
+)
+def test_predict_checks_an_idx_header_before_reading_its_data(
+    tmp_path, capsys, code, dims, expected
+):
+    # `skfashion predict` on a small gzip file declaring gigabytes of data
+    # that are not 28x28 uint8 images: refused from the header alone, before
+    # the data is decompressed and before any model is loaded.
+    from skfashion.cli import main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "estimator.json").write_text("{}")  # never read: the input fails first
+    path = tmp_path / "images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(_header(code, dims) + bytes(1 << 20)))
+    status, peak = _peak_of(lambda: main(["predict", str(run), str(path)]))
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"{path} holds {expected}; expected uint8 images" in err
+    assert peak < 1 << 20

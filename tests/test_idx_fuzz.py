@@ -172,16 +172,17 @@ def test_mutated_valid_files(tmp_path, file, mutations):
     "dims", [(1 << 16, 1 << 16), (3 << 20,), (1000, 1000, 1000)], ids=str
 )
 def test_header_claiming_more_than_the_file_allocates_little(tmp_path, dims, compress):
-    # 4 GiB, 3 MiB and 1 GB claimed, 100 bytes present: the error comes from
-    # what was read, with far less memory than claimed (the first read asks
-    # for 64 kiB; each further read at most what was already read).
+    # 4 GiB, 3 MiB and 1 GB claimed, 100 bytes present, and no max_bytes to
+    # refuse the claim: the error comes from what was read, with far less
+    # memory than claimed (the first read asks for 64 kiB; each further read
+    # at most what was already read).
     payload = _header(0x08, list(dims)) + b"\x07" * 100
     path = tmp_path / "liar.idx"
     path.write_bytes(gzip.compress(payload) if compress else payload)
     tracemalloc.start()
     try:
         with pytest.raises(ValueError, match=r"truncated.*holds 100\b"):
-            read_idx(path)
+            read_idx(path, max_bytes=None)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -289,3 +289,35 @@ def test_transform_needs_fit_and_the_right_input(ann, data):
         transformer.transform(X[:, :10])
     with pytest.raises(ValueError, match="requires y to be passed"):
         LayerTransformer(ann).fit(X)
+
+
+def test_failed_fit_leaves_the_fitted_transformer_as_it_was(ann, data):
+    # As in scikit-learn: the data is checked, the estimator fitted and the
+    # layer found before any fitted attribute is set.
+    X, y = data
+    columns = [f"pixel{i}" for i in range(784)]
+    frame = pd.DataFrame(X, columns=columns)
+    transformer = LayerTransformer(ann, prefit=True).fit(frame)
+    before = transformer.transform(frame)
+    fitted = {
+        name: value for name, value in vars(transformer).items() if name[-1] == "_"
+    }
+    attempts = [
+        ({}, np.full((5, 784), np.nan), None),  # NaN
+        ({}, X[:, :100], None),  # not the prefit network's 784 features
+        ({"layer": "no_such_layer"}, X, None),  # an unknown layer
+        ({"prefit": False}, np.full((5, 784), np.nan), y[:5]),  # NaN, fitting
+        ({"prefit": False, "layer": "no_such_layer"}, X, y),  # found after fitting
+    ]
+    for params, X_bad, y_bad in attempts:
+        with pytest.raises(ValueError):
+            transformer.set_params(**params).fit(X_bad, y_bad)
+        transformer.set_params(layer=None, prefit=True)
+        now = {
+            name: value for name, value in vars(transformer).items() if name[-1] == "_"
+        }
+        assert now.keys() == fitted.keys(), params
+        assert transformer.estimator_ is ann and transformer.layer_ == fitted["layer_"]
+        assert transformer.n_features_in_ == 784
+        assert_array_equal(transformer.feature_names_in_, columns)
+        assert_array_equal(transformer.transform(frame), before)

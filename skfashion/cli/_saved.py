@@ -180,17 +180,16 @@ def _is_idx(path: Path) -> bool:
 
 
 def _read_idx_images(path: Path) -> np.ndarray:
-    from skfashion.datasets import read_idx
+    from skfashion.datasets import read_idx, read_idx_header
 
-    images = read_idx(path)
-    if images.shape == (_SIDE, _SIDE):
-        images = images[np.newaxis]
-    if images.dtype != np.uint8 or images.shape[1:] not in (
-        (_SIDE, _SIDE),
-        (_SIDE * _SIDE,),
-    ):
+    # The header first: a small gzip file can declare (and expand to)
+    # gigabytes of anything, so the data is read only once it is images.
+    dtype, shape = read_idx_header(path)
+    if shape == (_SIDE, _SIDE):
+        shape = (1, *shape)
+    if dtype != np.uint8 or shape[1:] not in ((_SIDE, _SIDE), (_SIDE * _SIDE,)):
         raise CommandError(
-            f"{path} holds {images.dtype} data of shape {images.shape}; expected "
+            f"{path} holds {dtype} data of shape {shape}; expected "
             f"uint8 images of shape (n, {_SIDE}, {_SIDE}) or (n, {_SIDE * _SIDE})."
         )
-    return images.reshape(len(images), _SIDE * _SIDE)
+    return read_idx(path).reshape(-1, _SIDE * _SIDE)

@@ -7,7 +7,7 @@ from ._fashion_mnist import (
     fetch_fashion_mnist,
     verify_fashion_mnist,
 )
-from ._idx import read_idx, write_idx
+from ._idx import read_idx, read_idx_header, write_idx
 from ._image import read_image
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "fetch_fashion_mnist",
     "get_data_home",
     "read_idx",
+    "read_idx_header",
     "read_image",
     "verify_fashion_mnist",
     "write_idx",

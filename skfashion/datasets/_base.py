@@ -8,12 +8,13 @@ is the one it uses.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
 import os
+import secrets
 import shutil
 import socket
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -95,6 +96,27 @@ def clear_data_home(data_home: str | os.PathLike | None = None) -> None:
     shutil.rmtree(get_data_home(data_home))
 
 
+def create_beside(target: Path) -> tuple[int, Path]:
+    """Create a new temporary file beside ``target``: its descriptor and path.
+
+    The file gets the permissions ``open()`` would give ``target`` (0666 less
+    the umask, or what the folder's default ACL says), so that once renamed
+    into place it can be read by whoever may read the folder; the files of
+    :func:`tempfile.mkstemp` are private to their owner (0600), which breaks
+    a cache shared between users. ``O_EXCL`` makes sure the file is new.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = target.with_name(f"{target.name}.{secrets.token_hex(4)}.part")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(
+        errno.EEXIST, "no free name for a temporary file", str(target) + ".*.part"
+    )
+
+
 def sha256_of(path: str | os.PathLike) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
@@ -145,12 +167,31 @@ class CacheWriteError(OSError):
     """The cache folder cannot be written (full, read-only, ...): no retry helps."""
 
 
-def _cannot_write(target: Path, exc: OSError) -> CacheWriteError:
+# The errors of a folder that cannot be written at all, whatever its space.
+_READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def cannot_write(target: Path, exc: OSError) -> CacheWriteError:
+    """The error for a file or folder ``target`` that could not be written."""
+    if exc.errno in _READ_ONLY:
+        advice = (
+            f"{target.parent} cannot be written (read-only, or not yours): pass "
+            "a data_home you can write, or have the data fetched there once by "
+            "someone who can (it is then only read)."
+        )
+    else:
+        advice = (
+            "Free some disk space there and check that it is writable, or pass "
+            "another data_home."
+        )
     return CacheWriteError(
         f"Could not write {target.name} into {target.parent} ({exc}); nothing "
-        "was cached. Free some disk space there and check that it is writable, "
-        "or pass another data_home."
+        f"was cached. {advice}"
     )
+
+
+def _timed_out(exc: BaseException) -> bool:
+    return isinstance(getattr(exc, "reason", exc), TimeoutError)
 
 
 def _download(url: str, target: Path, sha256: str, timeout: float) -> None:
@@ -164,11 +205,9 @@ def _download(url: str, target: Path, sha256: str, timeout: float) -> None:
     write the file raises :class:`CacheWriteError`, which is not retried.
     """
     try:
-        fd, tmp = tempfile.mkstemp(
-            prefix=target.name + ".", suffix=".part", dir=target.parent
-        )
+        fd, tmp = create_beside(target)
     except OSError as exc:
-        raise _cannot_write(target, exc) from exc
+        raise cannot_write(target, exc) from exc
     try:
         digest = hashlib.sha256()
         received = 0
@@ -180,11 +219,11 @@ def _download(url: str, target: Path, sha256: str, timeout: float) -> None:
                 try:
                     out.write(chunk)
                 except OSError as exc:
-                    raise _cannot_write(target, exc) from exc
+                    raise cannot_write(target, exc) from exc
             try:
                 out.flush()
             except OSError as exc:
-                raise _cannot_write(target, exc) from exc
+                raise cannot_write(target, exc) from exc
         # http.client does not raise when a connection closes early, so a cut
         # transfer is caught here, as a network error that is worth a retry.
         if announced is not None and received < int(announced):
@@ -215,8 +254,9 @@ def fetch_verified(
 ) -> Path:
     """Return ``folder / filename``, downloading it first if it is not cached.
 
-    Each mirror is tried in order. Network errors are retried ``n_retries``
-    times with exponential backoff (``delay``, ``2 * delay``, ...); a checksum
+    Each mirror is tried in order. Network errors, a mirror silent for
+    ``timeout`` seconds among them, are retried ``n_retries`` times with
+    exponential backoff (``delay``, ``2 * delay``, ...); a checksum
     mismatch moves on to the next mirror at once, since retrying would fetch
     the same wrong file, and so do a host name that does not resolve (no
     network) and a missing ``file://`` file.
@@ -243,8 +283,10 @@ def fetch_verified(
             + ("downloading it again." if download_if_missing else "deleting it."),
             stacklevel=3,
         )
-        # Another process may have deleted or replaced it already.
-        target.unlink(missing_ok=True)
+        try:  # another process may have deleted or replaced it already
+            target.unlink(missing_ok=True)
+        except OSError as exc:
+            raise cannot_write(target, exc) from exc
         state = "was damaged (it failed its SHA-256 check) in"
     if not download_if_missing:
         raise OSError(
@@ -253,6 +295,7 @@ def fetch_verified(
             f"copy the official {filename} into {folder}."
         )
     errors = []
+    timed_out = False
     for mirror in mirrors:
         url = mirror + filename
         for attempt in range(n_retries + 1):
@@ -268,13 +311,20 @@ def fetch_verified(
                 # URLError covers HTTP errors and unreachable hosts;
                 # http.client.HTTPException a malformed response.
                 errors.append(f"{url} (attempt {attempt + 1}): {exc!r}")
+                timed_out = timed_out or _timed_out(exc)
                 if _retry_cannot_help(exc):
                     break
                 if attempt < n_retries:
                     time.sleep(delay * 2**attempt)
+    slow = (
+        f" A mirror that sent nothing for timeout={timeout} s may be slow rather "
+        "than down: pass a larger timeout."
+        if timed_out
+        else ""
+    )
     raise OSError(
         f"Could not download {filename} into {folder}; nothing was cached. "
         "Errors:\n  " + "\n  ".join(errors) + "\nCheck the network connection, "
         "pass working base URLs with mirrors=[...] (file:// works for a local "
-        f"copy), or copy the official {filename} into {folder}."
+        f"copy), or copy the official {filename} into {folder}." + slow
     )

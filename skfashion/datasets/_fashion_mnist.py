@@ -13,7 +13,13 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from .._param_validation import Interval, SequenceOf, StrOptions, validate_params
-from ._base import check_mirrors, fetch_verified, get_data_home, sha256_of
+from ._base import (
+    cannot_write,
+    check_mirrors,
+    fetch_verified,
+    get_data_home,
+    sha256_of,
+)
 from ._idx import read_idx, write_idx
 
 __all__ = [
@@ -116,6 +122,7 @@ def _load_part(
     mirrors: list[str],
     n_retries: int,
     delay: float,
+    timeout: float,
 ) -> np.ndarray:
     """Load one file from the decompressed cache, building the cache if needed.
 
@@ -141,6 +148,7 @@ def _load_part(
         download_if_missing=download_if_missing,
         n_retries=n_retries,
         delay=delay,
+        timeout=timeout,
     )
     array = read_idx(gz)
     if array.shape != remote.shape or array.dtype != np.uint8:
@@ -170,6 +178,7 @@ def _load_part(
         "mirrors": [None, SequenceOf(str, min_length=1)],
         "n_retries": [Interval(Integral, 0, None, closed="left")],
         "delay": [Interval(Real, 0, None, closed="left")],
+        "timeout": [Interval(Real, 0, None, closed="neither")],
     }
 )
 def fetch_fashion_mnist(
@@ -181,6 +190,7 @@ def fetch_fashion_mnist(
     mirrors: list[str] | None = None,
     n_retries: int = 3,
     delay: float = 1.0,
+    timeout: float = 60.0,
 ) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Load the Fashion-MNIST data set, downloading it on first use.
 
@@ -221,6 +231,12 @@ def fetch_fashion_mnist(
         name that does not resolve (no network) is not retried.
     delay : float, default=1.0
         Seconds before the first retry; each further retry waits twice as long.
+    timeout : float, default=60.0
+        Seconds to wait for a mirror to answer, and then for each further
+        part of the file, before the attempt fails (and is retried). A
+        mirror that stalls costs up to ``(n_retries + 1) * timeout`` seconds
+        plus the retries' delays, per file and mirror: 4 minutes with the
+        defaults. It bounds each wait, not the whole download.
 
     Returns
     -------
@@ -249,7 +265,8 @@ def fetch_fashion_mnist(
     OSError
         If files are missing and ``download_if_missing`` is False, no mirror
         delivered a file with the right checksum, or ``data_home`` cannot be
-        written (a full disk, no permission).
+        written (a full disk, no permission, a read-only folder: the message
+        says so). A complete cache in a read-only folder is only read.
     ValueError
         If an argument is invalid.
 
@@ -275,14 +292,14 @@ def fetch_fashion_mnist(
         from_env = os.environ.get("SKFASHION_MIRRORS", "").split()
         mirrors = from_env or list(FASHION_MNIST_MIRRORS)
     mirrors = check_mirrors(mirrors)
-    folder = Path(get_data_home(data_home)) / _FOLDER
-    folder.mkdir(exist_ok=True)
+    folder = _cache_folder(data_home)
     load = dict(
         folder=folder,
         download_if_missing=download_if_missing,
         mirrors=mirrors,
         n_retries=n_retries,
         delay=delay,
+        timeout=timeout,
     )
     parts = _SUBSETS[subset]
     images = [_load_part(_FILES[part, "images"], **load) for part in parts]
@@ -302,6 +319,17 @@ def fetch_fashion_mnist(
         .joinpath("descr", "fashion_mnist.rst")
         .read_text(encoding="utf-8"),
     )
+
+
+def _cache_folder(data_home) -> Path:
+    """``<data_home>/fashion_mnist``, made if needed; an OSError says if it cannot."""
+    try:
+        folder = Path(get_data_home(data_home)) / _FOLDER
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        # A folder that cannot be written: no mirror or retry can help.
+        raise cannot_write(Path(exc.filename or _FOLDER), exc) from exc
+    return folder
 
 
 def verify_fashion_mnist(*, data_home: str | os.PathLike | None = None) -> Bunch:

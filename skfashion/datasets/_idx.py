@@ -10,14 +10,18 @@ from __future__ import annotations
 import gzip
 import math
 import os
-import tempfile
 import zlib
+from collections.abc import Callable
+from numbers import Integral
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
-__all__ = ["read_idx", "write_idx"]
+from .._param_validation import Interval, validate_params
+from ._base import create_beside
+
+__all__ = ["read_idx", "read_idx_header", "write_idx"]
 
 # Type byte -> big-endian numpy dtype, as the format defines them.
 _IDX_DTYPES = {
@@ -38,6 +42,10 @@ _FIRST_CHUNK = 1 << 16
 _CHUNK = 1 << 24
 # NumPy's limit on the number of dimensions of an array.
 _MAX_NDIM = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32
+# read_idx's default bound on the data a header may declare: 1 GiB, twenty
+# times Fashion-MNIST's 70,000 images. A 1.6 MB gzip file can expand to
+# 1.6 GB, so what the file's size shows is no bound.
+_MAX_BYTES = 1 << 30
 
 PathOrFile = str | os.PathLike | BinaryIO
 
@@ -126,9 +134,23 @@ def _to_native(array: np.ndarray) -> np.ndarray:
     return array.view(array.dtype.newbyteorder("="))
 
 
-def _read_stream(stream: BinaryIO, where: str) -> np.ndarray:
+def _check_max_bytes(
+    nbytes: int, dtype: np.dtype, shape: tuple[int, ...], max_bytes, where: str
+) -> None:
+    if max_bytes is not None and nbytes > max_bytes:
+        raise ValueError(
+            f"IDX file {where} declares {nbytes} bytes of data (shape {shape}, "
+            f"type {dtype.newbyteorder('=')}), more than max_bytes={max_bytes}; "
+            "nothing beyond its header was read. If you expect that much data, "
+            "pass a larger max_bytes (None for no limit); read_idx_header tells "
+            "the shape without reading the data."
+        )
+
+
+def _read_stream(stream: BinaryIO, where: str, max_bytes: int | None) -> np.ndarray:
     dtype, shape = _parse_header(stream, where)
     nbytes = _nbytes(dtype, shape, where)
+    _check_max_bytes(nbytes, dtype, shape, max_bytes, where)
     buf = _read_exactly(stream, nbytes, shape, where)
     if stream.read(1):
         raise ValueError(
@@ -140,11 +162,12 @@ def _read_stream(stream: BinaryIO, where: str) -> np.ndarray:
     return _to_native(array)
 
 
-def _mmap(path: Path, where: str) -> np.ndarray:
+def _mmap(path: Path, where: str, max_bytes: int | None) -> np.ndarray:
     with open(path, "rb") as stream:
         dtype, shape = _parse_header(stream, where)
         offset = stream.tell()
     nbytes = _nbytes(dtype, shape, where)
+    _check_max_bytes(nbytes, dtype, shape, max_bytes, where)
     actual = path.stat().st_size - offset
     if actual < nbytes:
         raise ValueError(_truncated(where, nbytes, shape, actual))
@@ -161,7 +184,15 @@ def _mmap(path: Path, where: str) -> np.ndarray:
     return _to_native(array) if dtype.itemsize > 1 else array
 
 
-def read_idx(source: PathOrFile, *, mmap: bool = False) -> np.ndarray:
+@validate_params(
+    {
+        "mmap": ["boolean"],
+        "max_bytes": [Interval(Integral, 0, None, closed="left"), None],
+    }
+)
+def read_idx(
+    source: PathOrFile, *, mmap: bool = False, max_bytes: int | None = _MAX_BYTES
+) -> np.ndarray:
     """Read an array from an IDX file, gzip-compressed or not.
 
     IDX is the file format of (Fashion-)MNIST: a 4-byte magic number (two
@@ -181,6 +212,12 @@ def read_idx(source: PathOrFile, *, mmap: bool = False) -> np.ndarray:
         loading is nearly free and pages are read on first access. The
         array is copy-on-write: writing to it never changes the file.
         Ignored for gzip-compressed files and file objects.
+    max_bytes : int or None, default=1_073_741_824
+        The most bytes of data (1 GiB by default) the header may declare.
+        A file whose header declares more raises a ``ValueError`` before any
+        of its data is read or decompressed: a small gzip file can declare,
+        and expand to, gigabytes. Pass a larger value to read larger files,
+        or None for no limit. Memory-mapped files are held to it too.
 
     Returns
     -------
@@ -193,11 +230,13 @@ def read_idx(source: PathOrFile, *, mmap: bool = False) -> np.ndarray:
     ValueError
         If the data is not a valid IDX file (bad magic number, unknown type
         code, truncated data, trailing bytes, a size that cannot be
-        allocated, more dimensions than NumPy allows) or not a valid gzip
-        stream. The message names the file.
+        allocated, more dimensions than NumPy allows), not a valid gzip
+        stream, or its header declares more than ``max_bytes``. The message
+        names the file.
 
     See Also
     --------
+    read_idx_header : Read only the header: the data's type and shape.
     write_idx : Write an array to an IDX file.
     fetch_fashion_mnist : Fashion-MNIST's own IDX files, downloaded and cached.
 
@@ -215,15 +254,74 @@ def read_idx(source: PathOrFile, *, mmap: bool = False) -> np.ndarray:
     True
     """
     where = _describe(source)
+
+    def read(stream: BinaryIO) -> np.ndarray:
+        return _read_stream(stream, where, max_bytes)
+
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         with open(path, "rb") as stream:
             compressed = stream.read(2) == _GZIP_MAGIC
         if mmap and not compressed:
-            return _mmap(path, where)
+            return _mmap(path, where, max_bytes)
         with open(path, "rb") as stream:
-            return _read_any(stream, where)
-    return _read_any(source, where)
+            return _read_any(stream, where, read)
+    return _read_any(source, where, read)
+
+
+def read_idx_header(source: PathOrFile) -> tuple[np.dtype, tuple[int, ...]]:
+    """Read only the header of an IDX file: the type and shape of its data.
+
+    Nothing after the header is read, so this is a cheap way to check what
+    a file holds (a gzip-compressed file is decompressed only as far as its
+    header) before :func:`read_idx` reads it, for example to refuse a file
+    that declares far more images than expected.
+
+    Parameters
+    ----------
+    source : str, path-like or binary file object
+        The file. Gzip compression is recognised by the file's content. A
+        file object is read from its current position, and left after the
+        header.
+
+    Returns
+    -------
+    dtype : numpy.dtype
+        The type of the data, in native byte order, as :func:`read_idx`
+        returns it.
+    shape : tuple of int
+        The shape of the data, as its header declares it.
+
+    Raises
+    ------
+    ValueError
+        If the header is not a valid IDX header (bad magic number, unknown
+        type code, truncated, more dimensions than NumPy allows or a size
+        that cannot be allocated), or the file is not a valid gzip stream.
+
+    See Also
+    --------
+    read_idx : Read the whole file.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfashion.datasets import read_idx_header, write_idx
+    >>> write_idx("images-idx3-ubyte.gz", np.zeros((5, 28, 28), dtype=np.uint8))
+    >>> read_idx_header("images-idx3-ubyte.gz")
+    (dtype('uint8'), (5, 28, 28))
+    """
+    where = _describe(source)
+
+    def header(stream: BinaryIO) -> tuple[np.dtype, tuple[int, ...]]:
+        dtype, shape = _parse_header(stream, where)
+        _nbytes(dtype, shape, where)  # what read_idx would refuse as corrupt
+        return dtype.newbyteorder("="), shape
+
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as stream:
+            return _read_any(stream, where, header)
+    return _read_any(source, where, header)
 
 
 class _Prefixed:
@@ -246,14 +344,15 @@ class _Prefixed:
         return out + self._stream.read(-1 if n < 0 else n - len(out))
 
 
-def _read_any(stream: BinaryIO, where: str) -> np.ndarray:
+def _read_any(stream: BinaryIO, where: str, read: Callable):
+    """``read(stream)``, through gzip decompression if the stream is gzipped."""
     head = stream.read(2)
     stream = _Prefixed(head, stream)
     if head != _GZIP_MAGIC:
-        return _read_stream(stream, where)
+        return read(stream)
     try:
         with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
-            return _read_stream(unzipped, where)
+            return read(unzipped)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise ValueError(
             f"{where} is not a valid gzip file ({exc}). The file is probably "
@@ -275,7 +374,8 @@ def write_idx(
     ----------
     target : str, path-like or binary file object
         Where to write. A path is written atomically: to a temporary file in
-        the same folder, renamed into place once complete.
+        the same folder, renamed into place once complete. The file gets the
+        permissions ``open()`` would give it (0666 less the umask).
     array : array-like
         Data of dtype uint8, int8, int16, int32, float32 or float64, with at
         most 255 dimensions of at most 2**32 - 1 items each.
@@ -324,7 +424,7 @@ def write_idx(
     path = Path(target)
     if compress is None:
         compress = path.suffix == ".gz"
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+    fd, tmp = create_beside(path)  # with the umask's permissions, as open() would
     try:
         with os.fdopen(fd, "wb") as stream:
             _write_stream(stream, header, body, compress)

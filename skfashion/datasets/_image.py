@@ -9,6 +9,7 @@ garment on a black background, and a network trained on them expects that.
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -22,6 +23,17 @@ SIDE = 28
 # of the background's (5% of the range, as in Fashion-MNIST's conversion).
 _BACKGROUND_TOLERANCE = 13
 
+# A larger image is shrunk as it is read (a JPEG while it is decoded) to
+# about this many pixels on its longest side, so that memory and time follow
+# the 28x28 result rather than the file: a 10000x10000 photo took 2 GB and
+# seconds. Smaller images are converted at their own size.
+_WORKING_SIDE = 1024
+
+# Modes whose pixels can take values above 255: Pillow's conversion to 8
+# bits clips them, which turns a 16-bit image white. They are scaled instead.
+_HIGH_BIT_DEPTH = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+_MAX_16_BIT = 65535
+
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """Read an image file as one Fashion-MNIST row of 784 pixels.
@@ -30,7 +42,12 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
 
     1. The file is opened with Pillow (PNG, JPEG and any format Pillow
        reads), turned upright if its EXIF data says it is rotated, and
-       converted to 8-bit grayscale; transparent parts become white.
+       converted to 8-bit grayscale; transparent parts become white, and
+       16-bit grayscale values are scaled to 8 bits (``value * 255 /
+       65535``, rounded). An image larger than 1024 pixels on its longest
+       side is first shrunk by a whole factor to between 1024 and 2048
+       pixels (a JPEG while it is decoded), so that a huge photo costs
+       little more than a small one.
     2. If its border is mostly light (the median of its outermost pixels is
        above 127), as in a photo of a garment on white, the image is
        inverted: Fashion-MNIST shows a light garment on a dark background.
@@ -89,8 +106,9 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     from PIL import Image, ImageOps
 
     with Image.open(path) as image:
-        # Upright, as a phone photo's EXIF orientation says it is shown.
-        gray = _grayscale(ImageOps.exif_transpose(image))
+        # Upright, as a phone photo's EXIF orientation says it is shown (the
+        # shrunk image keeps the EXIF data).
+        gray = _grayscale(ImageOps.exif_transpose(_shrunk(image)))
     pixels = np.asarray(gray, dtype=np.uint8)
     if _border_is_light(pixels):
         pixels = 255 - pixels
@@ -99,10 +117,38 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     return pixels.reshape(SIDE * SIDE)
 
 
+def _shrunk(image):
+    """``image``, or a copy shrunk to _WORKING_SIDE to 2 * _WORKING_SIDE pixels."""
+    width, height = image.size
+    longest = max(width, height)
+    if longest <= _WORKING_SIDE:
+        return image
+    # A JPEG is decoded at 1/2, 1/4 or 1/8 of its size, at least the size
+    # asked for; draft does nothing for other formats, decoded in full.
+    scale = _WORKING_SIDE / longest
+    image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
+    # reduce() averages blocks of pixels: palette indices and bilevel pixels
+    # cannot be averaged, nor 16-bit ones in Pillow's I;16 modes.
+    if image.mode in ("P", "PA"):
+        image = image.convert("RGBA")
+    elif image.mode == "1":
+        image = image.convert("L")
+    elif image.mode.startswith("I;16"):
+        image = image.convert("I")
+    factor = max(image.size) // _WORKING_SIDE
+    return image.reduce(factor) if factor > 1 else image
+
+
 def _grayscale(image):
     """8-bit grayscale; transparent pixels composited onto white."""
     from PIL import Image
 
+    if image.mode in _HIGH_BIT_DEPTH:
+        # Scaled, not clipped: Pillow's convert("L") makes every value above
+        # 255 white. Values of a 32-bit "I" image are taken as 16-bit ones.
+        values = np.asarray(image, dtype=np.float64)
+        scaled = np.rint(np.clip(values, 0, _MAX_16_BIT) * (255 / _MAX_16_BIT))
+        return Image.fromarray(scaled.astype(np.uint8))
     if image.mode == "P":
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
