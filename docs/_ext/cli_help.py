@@ -15,8 +15,8 @@ a subcommand that no page renders (a new command): both fail ``sphinx -W``.
 
 We use our own directive rather than sphinx-argparse, which rebuilds the help
 from each argument's raw ``help`` string: ``skfashion train`` fills the
-classifiers' defaults into its help at formatting time (its own
-``HelpFormatter``), which only ``format_help`` shows.
+classifiers' defaults into its help at formatting time (``%(default)s`` of
+a default that reads them when shown), which only ``format_help`` shows.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import sys
 import time
@@ -22,10 +21,6 @@ from ._common import (
 
 __all__ = ["add_train_parser"]
 
-# In a help text: replaced by the classifiers' defaults of the option's
-# parameter when the help is shown.
-_ESTIMATOR_DEFAULT = "{estimator_default}"
-
 # The options that set the classifier parameter of the same name.
 _HYPERPARAMETERS = (
     "epochs",
@@ -44,7 +39,6 @@ def add_train_parser(commands, data) -> None:
     train = commands.add_parser(
         "train",
         parents=[data],
-        formatter_class=_EstimatorDefaultsFormatter,
         help="train the ANN, the CNN or both, score them, save them",
         description="Train on the 60,000 training images of Fashion-MNIST and "
         "score on the 10,000 test images; print the test accuracy and a "
@@ -95,7 +89,11 @@ def add_train_parser(commands, data) -> None:
         ("--dropout", fraction, "RATE", "dropout rate"),
     ):
         hyper.add_argument(
-            flag, type=kind, metavar=metavar, help=f"{text} ({_ESTIMATOR_DEFAULT})"
+            flag,
+            type=kind,
+            metavar=metavar,
+            default=EstimatorDefault(flag[2:].replace("-", "_")),
+            help=f"{text} (%(default)s)",
         )
     hyper.add_argument(
         "--random-state",
@@ -117,7 +115,8 @@ def add_train_parser(commands, data) -> None:
             type=positive_int,
             nargs="+",
             metavar=metavar,
-            help=f"{text} ({_ESTIMATOR_DEFAULT})",
+            default=EstimatorDefault(flag[2:].replace("-", "_")),
+            help=f"{text} (%(default)s)",
         )
     add_subset_options(train, n_train=True)
     train.set_defaults(func=_train)
@@ -126,7 +125,7 @@ def add_train_parser(commands, data) -> None:
 def _train(args) -> None:
     names = ["ann", "cnn"] if args.model == "both" else [args.model]
     for option, model in _MODEL_OPTIONS.items():
-        if getattr(args, option) is not None and model not in names:
+        if _given(getattr(args, option)) and model not in names:
             flag = "--" + option.replace("_", "-")
             raise CommandError(
                 f"{flag} applies to the {model} only: add --model {model} or both."
@@ -159,15 +158,20 @@ def _train(args) -> None:
     )
 
 
+def _given(value) -> bool:
+    """Whether an option was given: not left at None or the estimators' default."""
+    return value is not None and not isinstance(value, EstimatorDefault)
+
+
 def _params(args) -> dict:
     """The classifier parameters that the options set."""
     params = {
         key: getattr(args, key)
         for key in _HYPERPARAMETERS
-        if getattr(args, key) is not None
+        if _given(getattr(args, key))
     }
     for key in _MODEL_OPTIONS:
-        if getattr(args, key) is not None:
+        if _given(getattr(args, key)):
             params[key] = tuple(getattr(args, key))
     if args.quiet:
         params["verbose"] = 0
@@ -216,18 +220,25 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-class _EstimatorDefaultsFormatter(argparse.HelpFormatter):
-    """Fills in the classifiers' defaults only when the help is printed.
+class EstimatorDefault:
+    """The default of an option left to the classifiers: theirs, read when shown.
 
-    Reading them imports the classifiers, and with them TensorFlow, which
-    takes seconds that no other use of the parser should pay.
+    It is the option's argparse default, so that its help's ``%(default)s``
+    shows the classifiers' default values, which are read from their
+    signatures only when the help is printed: reading them imports the
+    classifiers, and with them TensorFlow, which takes seconds that no other
+    use of the parser should pay. An option left out keeps this object,
+    which :func:`_params` leaves out, and the classifier its default.
     """
 
-    def _get_help_string(self, action):
-        help_text = super()._get_help_string(action)
-        if help_text and _ESTIMATOR_DEFAULT in help_text:
-            help_text = help_text.replace(_ESTIMATOR_DEFAULT, _defaults(action.dest))
-        return help_text
+    def __init__(self, parameter: str):
+        self.parameter = parameter
+
+    def __str__(self) -> str:
+        return _defaults(self.parameter)
+
+    def __repr__(self) -> str:
+        return f"EstimatorDefault({self.parameter!r})"
 
 
 def _defaults(parameter: str) -> str:
