@@ -4,10 +4,13 @@ Run ``skfashion --help`` (or ``python -m skfashion --help``) for the
 commands, and ``skfashion <command> --help`` for each one's options.
 
 The command line is a client of skfashion's public API: it parses options,
-calls :func:`skfashion.run_training`, :func:`skfashion.load_model` and
-:mod:`skfashion.datasets`, and prints. Each command's options are built
-beside the function that runs it: ``train`` in ``_train.py``, ``evaluate``
-and ``predict`` in ``_saved.py``, ``fetch`` and ``info`` in ``_data.py``.
+calls :func:`skfashion.run_training`, the run folder's reader
+(:mod:`skfashion._run_folder`) and :mod:`skfashion.datasets`, and prints.
+Each command's options are built beside the function that runs it:
+``train`` in ``_train.py``, ``evaluate`` and ``predict`` in ``_saved.py``,
+``fetch`` and ``info`` in ``_data.py``; the options of your own IDX files
+in ``_idx_data.py``, the conversion of ``predict``'s image files in
+``_images.py``.
 
 Expected failures (data missing and no network, an unreadable image, a
 folder that holds no saved model, a bad option value) print one line,
@@ -15,8 +18,10 @@ folder that holds no saved model, a bad option value) print one line,
 errors exit with status 2, as argparse does. Anything else is a bug and
 shows its traceback.
 
-A command imports TensorFlow only once it has its data, and TensorFlow's
-C++ start-up messages are hidden unless ``TF_CPP_MIN_LOG_LEVEL`` is set.
+``train`` imports TensorFlow only once it has its data, ``evaluate`` and
+``predict`` once their arguments are checked (they need it to find the
+saved models), and TensorFlow's C++ start-up messages are hidden unless
+``TF_CPP_MIN_LOG_LEVEL`` is set.
 """
 
 from __future__ import annotations
@@ -59,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Train, evaluate and use clothing classifiers on Fashion-MNIST.",
+        description="Train, evaluate and use image classifiers: Fashion-MNIST or "
+        "your own IDX data.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -18,6 +18,14 @@ from ._common import (
     positive_int,
     say,
 )
+from ._idx_data import (
+    add_idx_options,
+    check_named,
+    idx_files,
+    read_class_names,
+    read_idx_set,
+    shape_text,
+)
 
 __all__ = ["add_train_parser"]
 
@@ -41,10 +49,11 @@ def add_train_parser(commands, data) -> None:
         parents=[data],
         help="train the ANN, the CNN or both, score them, save them",
         description="Train on the 60,000 training images of Fashion-MNIST and "
-        "score on the 10,000 test images; print the test accuracy and a "
-        "per-class report, and save the model, metrics.json, figures and "
-        "TensorBoard logs into OUTPUT_DIR/<model>/ and summary.json into "
-        "OUTPUT_DIR. In Python: skfashion.run_training.",
+        "score on the 10,000 test images, or on your own data set of IDX files "
+        "(--idx-dir, or --train-images and the other three); print the test "
+        "accuracy and a per-class report, and save the model, metrics.json, "
+        "figures and TensorBoard logs into OUTPUT_DIR/<model>/ and summary.json "
+        "into OUTPUT_DIR. In Python: skfashion.run_training.",
         epilog="Hyperparameters left out keep the estimators' defaults (see "
         "help(skfashion.ANNClassifier) and help(skfashion.CNNClassifier)). "
         "Watch the logs with: tensorboard --logdir OUTPUT_DIR",
@@ -75,6 +84,7 @@ def add_train_parser(commands, data) -> None:
         action="store_true",
         help="print only the test accuracies: no progress, no report",
     )
+    add_idx_options(train, train=True)
     hyper = train.add_argument_group("hyperparameters (default: the estimator's)")
     for flag, kind, metavar, text in (
         ("--epochs", positive_int, "N", "passes over the training images"),
@@ -132,8 +142,17 @@ def _train(args) -> None:
             )
     output_dir = _new_output_dir(args.output_dir)
     # The data before TensorFlow: without the data, say so at once.
-    train = fetch_data(args, "train")
-    test = fetch_data(args, "test")
+    files = idx_files(args, ("train", "test"))
+    if files is None:
+        train, test = fetch_data(args, "train"), fetch_data(args, "test")
+    else:
+        train, test = _read_idx_data(files)
+    target_names = None
+    if args.class_names is not None:
+        target_names = read_class_names(args.class_names)
+        for subset, (_, labels) in (("train", train), ("test", test)):
+            where = files[subset][1] if files else f"Fashion-MNIST's {subset} labels"
+            check_named(labels, where, target_names, args.class_names)
     import_tensorflow()
     from skfashion import run_training
 
@@ -143,6 +162,8 @@ def _train(args) -> None:
         params=_params(args),
         train=train,
         test=test,
+        target_names=target_names,
+        data_source=files or dict.fromkeys(("train", "test"), "fashion_mnist"),
         n_train=args.n_train,
         n_test=args.n_test,
         tensorboard=args.tensorboard,
@@ -156,6 +177,20 @@ def _train(args) -> None:
         f"Run saved in {output_dir}. Next: {PROG} evaluate {output_dir}",
         f"  or: tensorboard --logdir {output_dir}",
     )
+
+
+def _read_idx_data(files):
+    """The training and test sets of the IDX files, checked to match."""
+    train = read_idx_set(*files["train"], "training")
+    test = read_idx_set(*files["test"], "test")
+    if train[0].shape[1:] != test[0].shape[1:]:
+        raise CommandError(
+            f"The test images {files['test'][0]} are "
+            f"{shape_text(test[0].shape[1:])} pixels, the training images "
+            f"{files['train'][0]} {shape_text(train[0].shape[1:])}: a model takes "
+            "images of one size; pass test images of the training images' size."
+        )
+    return train, test
 
 
 def _given(value) -> bool:
