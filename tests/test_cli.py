@@ -27,6 +27,7 @@ from PIL import Image
 from sklearn.pipeline import Pipeline
 from tensorboard.backend.event_processing import event_accumulator
 
+import skfashion
 from skfashion import (
     ANNClassifier,
     CNNClassifier,
@@ -641,6 +642,38 @@ def test_info_prints_versions_and_data_home(tmp_path, capsys):
     assert "keras " in stdout and "tensorflow " in stdout
     assert f"data home: {tmp_path} (--data-home)" in stdout
     assert "0 of 4 files" in stdout and "skfashion fetch" in stdout
+
+
+def test_info_on_a_complete_and_a_damaged_cache(real_data_dir, fashion_home, capsys):
+    status, stdout, _ = run_main(["info", "--data-home", fashion_home], capsys)
+    assert status == 0
+    folder = fashion_home / "fashion_mnist"
+    assert (
+        f"Fashion-MNIST: 4 of 4 files in {folder}; cached, checksums verified" in stdout
+    )
+    # A flipped byte in one file, in a data home of its own.
+    home = fashion_home.parent / "damaged_home"
+    fetch_fashion_mnist(
+        subset="all", data_home=home, mirrors=[real_data_dir.as_uri()], delay=0
+    )
+    labels = home / "fashion_mnist" / "t10k-labels-idx1-ubyte.gz"
+    content = bytearray(labels.read_bytes())
+    content[100] ^= 0xFF
+    labels.write_bytes(bytes(content))
+    status, stdout, _ = run_main(["info", "--data-home", home], capsys)
+    assert status == 0
+    assert (
+        f"Fashion-MNIST: 4 of 4 files in {home / 'fashion_mnist'}; "
+        "t10k-labels-idx1-ubyte.gz fails its published SHA-256 checksum: delete it "
+        "and run 'skfashion fetch'"
+    ) in stdout
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"{skfashion.__version__}\n"
 
 
 def test_train_without_output_dir_makes_a_runs_folder(
