@@ -391,3 +391,37 @@ def test_image_files_are_converted_to_the_models_size(tmp_path):
         HEIGHT, WIDTH, 3
     )
     np.testing.assert_array_equal(rgb[..., 0], image)
+
+
+def test_color_images_end_to_end(tmp_path, capsys):
+    # (n, 8, 10, 3) images in idx4 files, 3 classes by their dominant color.
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "color"
+    folder.mkdir()
+    for subset, n in (("train", 60), ("t10k", 15)):
+        y = (np.arange(n) % 3).astype(np.uint8)
+        X = rng.integers(0, 60, size=(n, 8, 10, 3)).astype(np.uint8)
+        X[np.arange(n), :, :, y] += 180
+        write_idx(folder / f"{subset}-images-idx4-ubyte", X)
+        write_idx(folder / f"{subset}-labels-idx1-ubyte", y)
+    out = tmp_path / "run"
+    argv = ["train", "--idx-dir", folder, "--model", "cnn", "-q", "--no-tensorboard"]
+    argv += ["--epochs", 1, "--filters", 4, "--dense-units", 8, "--random-state", 0]
+    status, _, _ = run_main([*argv, "--output-dir", out], capsys)
+    assert status == 0
+    metrics = json.loads((out / "cnn" / "metrics.json").read_text())
+    assert metrics["data"]["image_shape"] == [8, 10, 3]
+    assert metrics["class_names"] == ["0", "1", "2"]
+    model = load_model(out / "cnn")
+    assert model[-1].image_shape_ == (8, 10, 3)
+    # A blue PNG of another size, converted to 8x10 RGB.
+    picture = np.zeros((40, 50, 3), np.uint8)
+    picture[..., 2] = 200
+    Image.fromarray(picture).save(tmp_path / "blue.png")
+    status, stdout, _ = run_main(["predict", out, tmp_path / "blue.png"], capsys)
+    assert status == 0
+    row = image_row(tmp_path / "blue.png", (8, 10, 3))
+    assert row.reshape(8, 10, 3)[..., 2].min() == 200 and row.max() == 200
+    proba = model.predict_proba(row[np.newaxis])[0]
+    expected = model.classes_[proba.argmax()]
+    assert stdout == f"{tmp_path / 'blue.png'}: {expected} ({proba.max():.1%})\n"
