@@ -42,7 +42,7 @@ from ._data import add_fetch_parser, add_info_parser
 from ._saved import add_evaluate_parser, add_predict_parser
 from ._train import add_train_parser
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "command_parsers", "main"]
 
 _EPILOG = f"""\
 Run '{PROG} <command> --help' for the options of a command.
@@ -60,6 +60,26 @@ def build_parser() -> argparse.ArgumentParser:
         The parser; each subcommand sets ``func`` to the function that runs
         it.
     """
+    return _build()[0]
+
+
+def command_parsers() -> dict[str, argparse.ArgumentParser]:
+    """The parser of each command, as :func:`build_parser` builds them.
+
+    argparse has no public way to list a parser's subcommands; this is the
+    ``choices`` of the subparsers action, kept when it is made. The docs'
+    ``cli-help`` directive renders their help from here.
+
+    Returns
+    -------
+    parsers : dict of str to argparse.ArgumentParser
+        Command name to its parser, in the order of ``skfashion --help``.
+    """
+    return dict(_build()[1].choices)
+
+
+def _build():
+    """(the parser, its subparsers action)."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(
@@ -78,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_predict_parser(commands)
     add_fetch_parser(commands, data)
     add_info_parser(commands)
-    return parser
+    return parser, commands
 
 
 def main(argv: list[str] | None = None) -> int:
