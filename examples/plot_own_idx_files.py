@@ -126,5 +126,17 @@ fig.suptitle("Footwear at 14x14 pixels: mistakes, then right answers")
 plt.show()
 
 # %%
+# The same files on the command line
+# -----------------------------------
+# Under their usual names, the four files make a data set that ``skfashion
+# train`` takes in place of Fashion-MNIST (see :ref:`cli`); with the class
+# names in a text file, one per line, ``evaluate`` and ``predict`` print
+# them, and ``predict`` converts photos to the model's 14x14 pixels::
+#
+#     skfashion train --idx-dir FOLDER --class-names footwear.txt --model cnn
+#     skfashion evaluate runs/<date>-<time>
+#     skfashion predict runs/<date>-<time>/cnn sandal.jpg
+
+# %%
 # Clean up the temporary folder.
 shutil.rmtree(folder)

@@ -49,7 +49,14 @@ from .classifiers import ANNClassifier, CNNClassifier
 from .preprocessing import MinMax255
 from .utils import library_versions
 
-__all__ = ["ESTIMATORS", "json_params", "load_model", "save_model"]
+__all__ = [
+    "ESTIMATORS",
+    "METADATA_FILE",
+    "MODEL_FILE",
+    "json_params",
+    "load_model",
+    "save_model",
+]
 
 MODEL_FILE = "model.keras"
 METADATA_FILE = "estimator.json"

@@ -1,29 +1,38 @@
 """A training run, as ``skfashion train`` performs it: fit, score, save, plot.
 
-:func:`run_training` loads the data before it imports anything that
-imports TensorFlow, so a missing data set is reported in a moment, not
-after TensorFlow's start-up.
+:func:`run_training` loads and checks the data before it imports anything
+that imports TensorFlow, so a missing or malformed data set is reported in
+a moment, not after TensorFlow's start-up. The run folder's layout and how
+it is read back are in :mod:`skfashion._run_folder`.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
+import math
 import os
+import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._run_folder import (
+    METRICS_FILE,
+    MODELS,
+    SUMMARY_FILE,
+    classification_text,
+    write_json,
+)
 from .datasets import FASHION_MNIST_CLASSES, fetch_fashion_mnist
 
-__all__ = ["classification_text", "run_training"]
+__all__ = ["run_training"]
 
-#: The models a run can train, in the order it trains them.
-MODELS = ("ann", "cnn")
 #: Images per model in misclassified.png.
 N_MISCLASSIFIED = 32
 #: Test images per model in saliency.png.
@@ -42,6 +51,8 @@ def run_training(
     params: Mapping[str, Any] | None = None,
     train: tuple[np.ndarray, np.ndarray] | None = None,
     test: tuple[np.ndarray, np.ndarray] | None = None,
+    target_names: Sequence[str] | None = None,
+    data_source: Mapping[str, Any] | None = None,
     data_home: str | os.PathLike | None = None,
     download_if_missing: bool = True,
     n_train: int | None = None,
@@ -61,7 +72,8 @@ def run_training(
             model.keras         the network and the estimator, as
             estimator.json      skfashion.save_model writes them
             metrics.json        test accuracy, per-class report, fit time,
-                                parameters, library versions
+                                parameters, library versions, where the
+                                data came from, the class names
             training_curves.png, confusion_matrix.png, misclassified.png
             saliency.png        where the network looks in the first test
                                 images: Grad-CAM (CNN) or gradients (ANN)
@@ -69,13 +81,16 @@ def run_training(
             tensorboard/        TensorBoard logs (if tensorboard=True)
 
     ``skfashion train`` calls this function with its options: the same
-    arguments give the same files.
+    arguments give the same files. A run that fails or is interrupted
+    leaves no half-written folder behind: what it wrote is removed, but for
+    the folders of the models it finished; the run folder itself too if it
+    finished none and created it.
 
     Parameters
     ----------
     output_dir : str or path-like
         The run folder; it must not exist or be empty, so that no saved run
-        is overwritten. Created once the data is loaded.
+        is overwritten. Created once the data is loaded and checked.
     model : {"ann", "cnn", "both"}, default="both"
         The network(s) to train; both: the ANN, then the CNN.
     params : dict, default=None
@@ -85,12 +100,29 @@ def run_training(
         out, a parameter keeps the classifier's default. ``callbacks``
         given here run besides the TensorBoard ones.
     train, test : tuple of (X, y), default=None
-        The training and test images and labels: X of shape (n, 784) or
-        (n, 28, 28) with pixel values 0-255, as
-        :func:`~skfashion.datasets.fetch_fashion_mnist` gives them, and y
-        the labels 0-9 of :data:`~skfashion.datasets.FASHION_MNIST_CLASSES`.
-        By default Fashion-MNIST's 60,000 training and 10,000 test images,
-        loaded with ``fetch_fashion_mnist``.
+        The training and test images and labels. X holds pixel values
+        0-255, as rows of shape (n, n_features) (784 for Fashion-MNIST's
+        28x28 images) or as images of shape (n, height, width) or (n,
+        height, width, channels), of any size, the same for both; images
+        are flattened into rows, and the CNN gets their shape as its
+        ``image_shape`` unless ``params`` sets one. y holds one label per
+        image. By default Fashion-MNIST's 60,000 training and 10,000 test
+        images, loaded with :func:`~skfashion.datasets.fetch_fashion_mnist`.
+    target_names : sequence of str, default=None
+        The class names, indexed by the labels, which must then be the
+        integers 0 to ``len(target_names) - 1``; they name the classes in
+        the reports, the figures and the TensorBoard projector, and are
+        recorded in each model's ``metrics.json``. By default
+        :data:`~skfashion.datasets.FASHION_MNIST_CLASSES` for Fashion-MNIST
+        (loaded here, or so ``data_source`` says), else the labels as text.
+    data_source : dict, default=None
+        Where ``train`` and ``test`` came from, ``{"train": source, "test":
+        source}``, each source ``"fashion_mnist"`` or the pair of IDX files
+        ``(images, labels)`` they were read from. It is recorded in each
+        model's ``metrics.json``, so that ``skfashion evaluate`` scores on
+        the same test images; ``skfashion train`` passes the data it read.
+        Arrays given without a source are recorded as ``"arrays"``; those
+        that this function loads as ``"fashion_mnist"``.
     data_home : str or path-like, default=None
         The data cache that Fashion-MNIST is loaded from, when ``train`` or
         ``test`` is None. See :func:`~skfashion.datasets.get_data_home`.
@@ -133,8 +165,11 @@ def run_training(
     OSError
         If Fashion-MNIST is needed, not cached, and cannot be downloaded.
     ValueError
-        If ``model``, ``n_train`` or ``n_test`` is invalid, or a parameter
-        in ``params`` belongs to none of the models trained.
+        If ``model``, ``n_train``, ``n_test``, ``target_names`` or
+        ``data_source`` is invalid; if the data is: images and labels of
+        different counts, training and test images of different sizes,
+        labels that ``target_names`` does not name; or if a parameter in
+        ``params`` belongs to none of the models trained.
 
     See Also
     --------
@@ -175,29 +210,170 @@ def run_training(
     report = _reporter(progress)
 
     # The data first: without it, TensorFlow's start-up would be wasted.
-    data = {"train": train, "test": test}
-    for subset, given in data.items():
-        if given is None:
-            data[subset] = fetch_fashion_mnist(
-                subset=subset,
-                data_home=data_home,
-                download_if_missing=download_if_missing,
-                return_X_y=True,
-            )
-    X, y = (np.asarray(a)[:n_train] for a in data["train"])
-    X_test, y_test = (np.asarray(a)[:n_test] for a in data["test"])
-
-    classifiers = _make_classifiers(names, dict(params or {}), output_dir, tensorboard)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    rows, metrics = [], {}
-    for name, classifier in classifiers.items():
-        metrics[name] = _train_one(
-            name, classifier, X, y, X_test, y_test, output_dir / name, report
+    given = {"train": train, "test": test}
+    sources = dict(data_source or {})
+    for subset in [subset for subset, arrays in given.items() if arrays is None]:
+        sources[subset] = "fashion_mnist"
+        given[subset] = fetch_fashion_mnist(
+            subset=subset,
+            data_home=data_home,
+            download_if_missing=download_if_missing,
+            return_X_y=True,
         )
-        rows.append({key: metrics[name][key] for key in _SUMMARY_KEYS})
-    summary = {"models": rows}
-    _write_json(output_dir / "summary.json", summary)
+    if target_names is None and "fashion_mnist" in sources.values():
+        target_names = FASHION_MNIST_CLASSES
+    data = _RunData.check(given, sources, target_names, params or {}, n_train, n_test)
+
+    classifiers = _make_classifiers(
+        names, dict(params or {}), output_dir, tensorboard, data
+    )
+    created = _make_folder(output_dir)
+    rows, metrics = [], {}
+    try:
+        for name, classifier in classifiers.items():
+            metrics[name] = _train_one(
+                name, classifier, data, output_dir / name, report
+            )
+            rows.append({key: metrics[name][key] for key in _SUMMARY_KEYS})
+        summary = {"models": rows}
+        write_json(output_dir / SUMMARY_FILE, summary)
+    except BaseException:  # an interrupt too: no half-written run is left
+        _remove_unfinished(output_dir, created, finished=list(metrics))
+        raise
     return Bunch(output_dir=output_dir, summary=summary, metrics=metrics)
+
+
+@dataclass
+class _RunData:
+    """The checked data of a run: what every model is trained and scored on."""
+
+    X: np.ndarray  # training rows (n, n_features), pixels 0-255
+    y: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    # (height, width, channels) of the images if known: given as images, by
+    # params' image_shape, or a square number of pixels; else None.
+    image_shape: tuple[int, ...] | None
+    # Whether the images came as images (n, h, w[, c]): the CNN gets their shape.
+    image_shaped: bool
+    target_names: dict  # label -> class name, in the order of the reports
+    record: dict  # metrics.json's "data": where the data came from, its shape
+
+    @classmethod
+    def check(cls, given, sources, target_names, params, n_train, n_test):
+        """The run's data from ``{"train": (X, y), "test": (X, y)}``, checked."""
+        arrays = {}
+        for subset, what in (("train", "training"), ("test", "test")):
+            images, labels = (np.asarray(a) for a in given[subset])
+            if labels.ndim != 1:
+                raise ValueError(
+                    f"The {what} labels must be a 1-dimensional array, one label "
+                    f"per image; got shape {labels.shape}."
+                )
+            if len(images) != len(labels):
+                raise ValueError(
+                    f"The {what} set has {len(images)} images but {len(labels)} "
+                    "labels: pass one label per image."
+                )
+            if images.ndim not in (2, 3, 4):
+                raise ValueError(
+                    f"The {what} images must be rows (n, n_features) or images "
+                    f"(n, height, width) or (n, height, width, channels); got "
+                    f"shape {images.shape}."
+                )
+            n = n_train if subset == "train" else n_test
+            arrays[subset] = images[:n], labels[:n]
+        (X, y), (X_test, y_test) = arrays["train"], arrays["test"]
+        shape = _image_shape(X, X_test, params)
+        if X[0].size != X_test[0].size:
+            raise ValueError(
+                f"The test images have {X_test[0].size} pixels each "
+                f"(shape {X_test.shape[1:]}), the training images {X[0].size} "
+                f"(shape {X.shape[1:]}): both must have the same size."
+            )
+        return cls(
+            X=X.reshape(len(X), -1),
+            y=y,
+            X_test=X_test.reshape(len(X_test), -1),
+            y_test=y_test,
+            image_shape=shape,
+            image_shaped=X.ndim > 2,
+            target_names=_class_names(target_names, y, y_test),
+            record={
+                "train": _source("train", sources),
+                "test": _source("test", sources),
+                "image_shape": None if shape is None else list(shape),
+            },
+        )
+
+
+def _image_shape(X: np.ndarray, X_test: np.ndarray, params) -> tuple | None:
+    """(height, width, channels) of the images, if they tell; else None."""
+    shapes = {
+        a.shape[1:] if a.ndim > 3 else (*a.shape[1:], 1)
+        for a in (X, X_test)
+        if a.ndim > 2
+    }
+    if len(shapes) > 1:
+        test, train = (a.shape[1:] for a in (X_test, X))
+        raise ValueError(
+            f"The test images are of shape {test}, the training images of shape "
+            f"{train}: both must have the same size."
+        )
+    if shapes:
+        return shapes.pop()
+    if params.get("image_shape") is not None:
+        shape = tuple(int(d) for d in params["image_shape"])
+        return shape if len(shape) == 3 else (*shape, 1)
+    side = math.isqrt(X.shape[1])
+    return (side, side, 1) if side * side == X.shape[1] else None
+
+
+def _class_names(target_names, y: np.ndarray, y_test: np.ndarray) -> dict:
+    """{label: class name} of the classes that the reports show."""
+    if target_names is None:
+        labels = np.unique(np.concatenate([y, y_test])).tolist()
+        return {label: str(label) for label in labels}
+    if isinstance(target_names, str) or not isinstance(target_names, Sequence):
+        raise ValueError(
+            f"target_names must be a sequence of class names, got {target_names!r}."
+        )
+    names = [str(name) for name in target_names]
+    if not names or len(set(names)) != len(names) or not all(names):
+        raise ValueError(
+            "target_names must name each class once, with no empty name; got "
+            f"{names!r}."
+        )
+    for what, labels in (("training", y), ("test", y_test)):
+        if not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(
+                f"With target_names, the {what} labels must be the integers 0 to "
+                f"{len(names) - 1}; got labels of dtype {labels.dtype}."
+            )
+        outside = labels[(labels < 0) | (labels >= len(names))]
+        if len(outside):
+            raise ValueError(
+                f"The {what} labels include {outside[0]}, but target_names names "
+                f"{len(names)} classes, labels 0 to {len(names) - 1}: name every "
+                "class."
+            )
+    return dict(enumerate(names))
+
+
+def _source(subset: str, sources: Mapping) -> dict:
+    """Where a subset came from, as metrics.json records it."""
+    source = sources.get(subset)
+    if source is None:
+        return {"source": "arrays"}
+    if source == "fashion_mnist":
+        return {"source": "fashion_mnist"}
+    if isinstance(source, str | os.PathLike) or len(source) != 2:
+        raise ValueError(
+            f"data_source[{subset!r}] must be 'fashion_mnist' or the pair (images "
+            f"file, labels file), got {source!r}."
+        )
+    images, labels = (str(Path(path).resolve()) for path in source)
+    return {"source": "idx", "images": images, "labels": labels}
 
 
 def _check_new_or_empty(output_dir: Path) -> None:
@@ -206,6 +382,40 @@ def _check_new_or_empty(output_dir: Path) -> None:
             f"{output_dir} already exists and is not an empty folder; pass a new "
             "output folder, so that no saved run is overwritten."
         )
+
+
+def _make_folder(output_dir: Path) -> list[Path]:
+    """Create ``output_dir``; the folders this created, the deepest first."""
+    created, folder = [], output_dir
+    while not folder.exists() and folder != folder.parent:
+        created.append(folder)
+        folder = folder.parent
+    output_dir.mkdir(parents=True, exist_ok=True)
+    return created
+
+
+def _remove_unfinished(output_dir: Path, created: list[Path], finished) -> None:
+    """Remove what a failed run wrote, but for the folders of its finished models.
+
+    ``output_dir`` was new or empty, so all it holds is this run's; the
+    folders in ``created`` go too if no model was finished and they are
+    empty. Never raises: the run's own error is the one to show.
+    """
+    with contextlib.suppress(OSError):
+        for path in output_dir.iterdir():
+            if path.name in finished:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+    if finished:
+        return
+    for folder in created:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty: something else is in it now
+            return
 
 
 def _reporter(progress) -> Callable[[str, str], None]:
@@ -218,7 +428,9 @@ def _reporter(progress) -> Callable[[str, str], None]:
     return log
 
 
-def _make_classifiers(names, params: dict, output_dir: Path, tensorboard: bool):
+def _make_classifiers(
+    names, params: dict, output_dir: Path, tensorboard: bool, data: _RunData
+):
     """{name: classifier} with ``params`` and, if asked, TensorBoard callbacks."""
     import inspect
 
@@ -238,11 +450,19 @@ def _make_classifiers(names, params: dict, output_dir: Path, tensorboard: bool):
     classifiers = {}
     for name in names:
         own = {key: value for key, value in params.items() if key in accepted[name]}
+        if name == "cnn" and data.image_shaped and own.get("image_shape") is None:
+            # The rows are flattened images: the CNN folds them back.
+            own["image_shape"] = data.image_shape
         if tensorboard:
             log_dir = output_dir / name / "tensorboard"
             callbacks = [
                 TensorBoard(log_dir),
-                EmbeddingProjector(log_dir, target_names=list(FASHION_MNIST_CLASSES)),
+                EmbeddingProjector(
+                    log_dir,
+                    target_names=data.target_names,
+                    # The projector draws the ANN's rows only as squares.
+                    sprite=name == "cnn" or _is_square(data.X.shape[1]),
+                ),
             ]
             if name == "cnn":
                 callbacks.append(FeatureMapLogger(log_dir))
@@ -251,7 +471,11 @@ def _make_classifiers(names, params: dict, output_dir: Path, tensorboard: bool):
     return classifiers
 
 
-def _train_one(name, classifier, X, y, X_test, y_test, folder: Path, report) -> dict:
+def _is_square(n: int) -> bool:
+    return math.isqrt(n) ** 2 == n
+
+
+def _train_one(name, classifier, data: _RunData, folder: Path, report) -> dict:
     """Fit, score and save one model; its metrics."""
     from sklearn.base import clone
     from sklearn.pipeline import make_pipeline
@@ -261,26 +485,26 @@ def _train_one(name, classifier, X, y, X_test, y_test, folder: Path, report) -> 
 
     model = make_pipeline(MinMax255(), classifier)
     shown = clone(classifier).set_params(callbacks=None, verbose=0)
-    report("train", f"Training {name}: {shown!r} on {len(X)} images")
+    report("train", f"Training {name}: {shown!r} on {len(data.X)} images")
     start = time.perf_counter()
-    model.fit(X, y)
+    model.fit(data.X, data.y)
     seconds = time.perf_counter() - start
-    y_pred = model.predict(X_test)
-    metrics = _metrics(name, model, len(X), y_test, y_pred, seconds)
+    y_pred = model.predict(data.X_test)
+    metrics = _metrics(name, model, data, y_pred, seconds)
     report(
         "score",
         f"{name}: test accuracy {metrics['test_accuracy']:.4f} on "
-        f"{len(y_test)} images ({metrics['epochs']} epochs in {seconds:.0f} s)",
+        f"{len(data.y_test)} images ({metrics['epochs']} epochs in {seconds:.0f} s)",
     )
-    report("report", classification_text(y_test, y_pred))
+    report("report", classification_text(data.y_test, y_pred, data.target_names))
     save_model(model, folder)
-    _write_json(folder / "metrics.json", metrics)
-    _save_figures(folder, model, X_test, y_test, y_pred)
+    write_json(folder / METRICS_FILE, metrics)
+    _save_figures(folder, model, data, y_pred)
     report("save", f"Saved {name} into {folder}")
     return metrics
 
 
-def _metrics(name, model, n_train, y_test, y_pred, seconds) -> dict:
+def _metrics(name, model, data: _RunData, y_pred, seconds) -> dict:
     """What metrics.json holds."""
     from sklearn.metrics import accuracy_score, classification_report
 
@@ -288,50 +512,36 @@ def _metrics(name, model, n_train, y_test, y_pred, seconds) -> dict:
     from .utils import library_versions
 
     classifier = model[-1]
+    names = list(data.target_names.values())
     report = classification_report(
-        y_test,
+        data.y_test,
         y_pred,
-        labels=np.arange(len(FASHION_MNIST_CLASSES)),
-        target_names=FASHION_MNIST_CLASSES,
+        labels=list(data.target_names),
+        target_names=names,
         output_dict=True,
         zero_division=0,
     )
     return {
         "model": name,
         "estimator": type(classifier).__name__,
-        "test_accuracy": float(accuracy_score(y_test, y_pred)),
-        "per_class": {key: report[key] for key in FASHION_MNIST_CLASSES},
+        "test_accuracy": float(accuracy_score(data.y_test, y_pred)),
+        "per_class": {key: report[key] for key in names},
         "macro_avg": report["macro avg"],
         "weighted_avg": report["weighted avg"],
-        "n_train": n_train,
-        "n_test": len(y_test),
+        "n_train": len(data.X),
+        "n_test": len(data.y_test),
         "epochs": len(classifier.history_.get("loss", [])),
         "fit_seconds": round(seconds, 3),
         "params": json_params(classifier.get_params(deep=False))[0],
+        "data": data.record,
+        "classes": list(data.target_names),
+        "class_names": names,
         "versions": library_versions(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
 
 
-def classification_text(y_true, y_pred) -> str:
-    """scikit-learn's per-class report, with Fashion-MNIST's class names."""
-    from sklearn.metrics import classification_report
-
-    return classification_report(
-        y_true,
-        y_pred,
-        labels=np.arange(len(FASHION_MNIST_CLASSES)),
-        target_names=FASHION_MNIST_CLASSES,
-        digits=3,
-        zero_division=0,
-    )
-
-
-def _write_json(path: Path, content: dict) -> None:
-    path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
-
-
-def _save_figures(folder: Path, model, X_test, y_test, y_pred) -> None:
+def _save_figures(folder: Path, model, data: _RunData, y_pred) -> None:
     """training_curves, confusion_matrix, misclassified, saliency (feature_maps)."""
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
@@ -344,6 +554,8 @@ def _save_figures(folder: Path, model, X_test, y_test, y_pred) -> None:
         plot_training_history,
     )
 
+    X_test, y_test, names = data.X_test, data.y_test, data.target_names
+
     def save(fig, name: str) -> None:
         fig.savefig(folder / f"{name}.png", dpi=100)
         plt.close(fig)
@@ -354,8 +566,8 @@ def _save_figures(folder: Path, model, X_test, y_test, y_pred) -> None:
     ConfusionMatrixDisplay.from_predictions(
         y_test,
         y_pred,
-        labels=np.arange(len(FASHION_MNIST_CLASSES)),
-        display_labels=FASHION_MNIST_CLASSES,
+        labels=list(names),
+        display_labels=list(names.values()),
         xticks_rotation=45,
         colorbar=False,
         ax=ax,
@@ -369,7 +581,9 @@ def _save_figures(folder: Path, model, X_test, y_test, y_pred) -> None:
             X_test[wrong],
             y_test[wrong],
             y_pred[wrong],
-            target_names=FASHION_MNIST_CLASSES,
+            target_names=names,
+            # Rows of unknown shape are drawn as what they are: one line.
+            image_shape=data.image_shape or (1, X_test.shape[1]),
         )
     else:
         fig = plt.figure(figsize=(4, 1))
@@ -382,15 +596,13 @@ def _save_figures(folder: Path, model, X_test, y_test, y_pred) -> None:
         X_test[:N_SALIENCY],
         y_test[:N_SALIENCY],
         method=method,
-        target_names=FASHION_MNIST_CLASSES,
+        target_names=names,
     )
     fig.suptitle({"gradcam": "Grad-CAM", "gradient": "Gradients"}[method])
     save(fig, "saliency")
 
     if isinstance(model[-1], CNNClassifier):
         # The block's own title gives the true and predicted class.
-        fig = plot_feature_maps(
-            model, X_test[:1], y_test[:1], target_names=FASHION_MNIST_CLASSES
-        )
+        fig = plot_feature_maps(model, X_test[:1], y_test[:1], target_names=names)
         fig.suptitle("Feature maps of test image 0")
         save(fig, "feature_maps")

@@ -9,11 +9,13 @@ run ``python -m skfashion`` in a subprocess.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -25,6 +27,7 @@ from PIL import Image
 from sklearn.pipeline import Pipeline
 from tensorboard.backend.event_processing import event_accumulator
 
+import skfashion
 from skfashion import (
     ANNClassifier,
     CNNClassifier,
@@ -32,8 +35,10 @@ from skfashion import (
     fetch_fashion_mnist,
     load_model,
     run_training,
+    save_model,
     write_idx,
 )
+from skfashion._run_folder import model_folders
 from skfashion.cli import main
 from skfashion.datasets import FASHION_MNIST_CLASSES, read_image
 
@@ -262,6 +267,78 @@ def test_run_training_refuses_a_parameter_of_no_model(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_run_training_takes_images_and_names_their_classes(tmp_path):
+    # Images (n, 28, 28) from Python, labels named by target_names.
+    rng = np.random.default_rng(0)
+    X, y = rng.integers(0, 256, (40, 28, 28), dtype=np.uint8), np.arange(40) % 3
+    run = run_training(
+        tmp_path / "run",
+        model="ann",
+        train=(X, y),
+        test=(X[:12], y[:12]),
+        target_names=["hat", "sock", "glove"],
+        params={"epochs": 1, "hidden_layer_sizes": (8,), "verbose": 0},
+        tensorboard=False,
+    )
+    metrics = json.loads((tmp_path / "run" / "ann" / "metrics.json").read_text())
+    assert metrics == run.metrics["ann"]
+    assert list(metrics["per_class"]) == ["hat", "sock", "glove"]
+    assert metrics["classes"] == [0, 1, 2]
+    assert metrics["data"] == {
+        "train": {"source": "arrays"},
+        "test": {"source": "arrays"},
+        "image_shape": [28, 28, 1],
+    }
+    assert load_model(tmp_path / "run" / "ann")[-1].n_features_in_ == 784
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"train_y": np.arange(39) % 3}, "40 images but 39 labels"),
+        ({"test_X": np.zeros((12, 12, 20), np.uint8)}, "the same size"),
+        ({"target_names": ["hat", "sock"]}, "include 2, but target_names names 2"),
+        ({"target_names": ["hat", "hat", "sock"]}, "name each class once"),
+        ({"data_source": {"test": ("one file",)}}, "must be 'fashion_mnist' or"),
+    ],
+)
+def test_run_training_refuses_bad_data_before_creating_anything(
+    tmp_path, change, message
+):
+    X, y = np.zeros((40, 28, 28), np.uint8), np.arange(40) % 3
+    train = (X, change.pop("train_y", y))
+    test = (change.pop("test_X", X[:12]), y[:12])
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_training(tmp_path / "new" / "run", train=train, test=test, **change)
+    assert list(tmp_path.iterdir()) == []
+
+
+TINY_PARAMS = {"epochs": 1, "hidden_layer_sizes": (8,), "filters": (4,), "verbose": 0}
+
+
+def test_a_failed_run_leaves_nothing_it_created(tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = rng.integers(0, 256, (40, 784), dtype=np.uint8), np.arange(40) % 3
+    data = {"train": (X, y), "test": (X[:12], y[:12]), "tensorboard": True}
+    # The ANN fails at once (epochs=0, refused by fit): the new folders go,
+    # its parents too; an empty folder that was there stays, empty.
+    params = {**TINY_PARAMS, "epochs": 0}
+    with pytest.raises(ValueError, match="epochs"):
+        run_training(tmp_path / "a" / "b" / "run", params=params, **data)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="epochs"):
+        run_training(tmp_path / "empty", params=params, **data)
+    assert list((tmp_path / "empty").iterdir()) == []
+    # The CNN fails after the ANN was saved: the ANN stays, whole.
+    params = {**TINY_PARAMS, "pool_size": 0}
+    with pytest.raises(ValueError, match="pool_size"):
+        run_training(tmp_path / "run", params=params, **data)
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["ann"]
+    assert model_folders(tmp_path / "run") == {"ann": tmp_path / "run" / "ann"}
+    assert (tmp_path / "run" / "ann" / "tensorboard").is_dir()
+
+
 def test_train_refuses_a_used_output_dir(run, capsys):
     out, _ = run
     status, _, err = run_main(["train", "--output-dir", out], capsys)
@@ -356,6 +433,83 @@ def test_saved_model_scores_what_metrics_say(run, test_data):
         assert model.score(X, y) == metrics["test_accuracy"]
 
 
+def test_evaluate_refuses_a_half_saved_model(run, fashion_home, tmp_path, capsys):
+    # cnn/ holds model.keras but no estimator.json: a save that stopped midway.
+    out, _ = run
+    shutil.copytree(out / "ann", tmp_path / "ann")
+    (tmp_path / "cnn").mkdir()
+    shutil.copy(out / "cnn" / "model.keras", tmp_path / "cnn")
+    options = ["--n-test", N_TEST, "--data-home", fashion_home, "--offline"]
+    status, stdout, err = run_main(["evaluate", tmp_path, *options], capsys)
+    assert_one_line_error(
+        status,
+        err,
+        f"{tmp_path / 'cnn'} holds model.keras but no estimator.json",
+        "stopped midway",
+        f"pass the folder of a complete model alone, such as {tmp_path / 'ann'}",
+    )
+    assert stdout == ""
+    # The complete model, named: evaluated.
+    status, stdout, _ = run_main(["evaluate", tmp_path / "ann", *options], capsys)
+    assert status == 0 and stdout.startswith("ann: test accuracy ")
+    # A model that summary.json lists, whose folder is gone.
+    shutil.rmtree(tmp_path / "cnn")
+    shutil.copy(out / "summary.json", tmp_path)
+    status, _, err = run_main(["evaluate", tmp_path, *options], capsys)
+    assert_one_line_error(status, err, "lists the model 'cnn'", "is missing")
+
+
+@pytest.fixture(scope="module")
+def bare_ann(test_data, tmp_path_factory):
+    """A bare ANNClassifier on scaled pixels, saved from Python: (folder, model)."""
+    X, y = test_data
+    ann = ANNClassifier((8,), epochs=1, random_state=0).fit(X / 255.0, y)
+    return save_model(ann, tmp_path_factory.mktemp("bare")), ann
+
+
+def test_evaluate_and_predict_a_bare_classifier_saved_from_python(
+    bare_ann, test_data, fashion_home, tmp_path, capsys
+):
+    folder, ann = bare_ann
+    X, y = test_data
+    options = ["--n-test", N_TEST, "--data-home", fashion_home, "--offline"]
+    status, stdout, _ = run_main(["evaluate", folder, *options], capsys)
+    assert status == 0
+    # Given raw pixels, scaled as it was trained (MinMax255 in front).
+    accuracy = ann.score(MinMax255().transform(X), y)
+    assert stdout.startswith(
+        f"{folder.name}: test accuracy {accuracy:.4f} on {N_TEST} images of "
+        "Fashion-MNIST\n"
+    )
+    # No class names were saved with it: its labels, as they are.
+    write_idx(tmp_path / "two.idx", X[:2].reshape(2, 28, 28))
+    status, stdout, _ = run_main(["predict", folder, tmp_path / "two.idx"], capsys)
+    assert status == 0
+    proba = ann.predict_proba(MinMax255().transform(X[:2]))
+    assert stdout.splitlines() == [
+        f"{tmp_path / 'two.idx'}[{i}]: {ann.classes_[p.argmax()]} ({p.max():.1%})"
+        for i, p in enumerate(proba)
+    ]
+
+
+def test_predict_idx_rows_and_one_image(run, test_data, tmp_path, capsys):
+    out, _ = run
+    X, _ = test_data
+    write_idx(tmp_path / "rows.idx", X[:3])  # (3, 784)
+    write_idx(tmp_path / "one.idx", X[3].reshape(28, 28))  # one 28x28 image
+    argv = ["predict", out / "ann", tmp_path / "rows.idx", tmp_path / "one.idx"]
+    status, stdout, _ = run_main(argv, capsys)
+    assert status == 0
+    model = load_model(out / "ann")
+    proba = model.predict_proba(X[:4])
+    names = [f"{tmp_path / 'rows.idx'}[{i}]" for i in range(3)]
+    names.append(f"{tmp_path / 'one.idx'}[0]")
+    assert stdout.splitlines() == [
+        f"{name}: {FASHION_MNIST_CLASSES[model.classes_[p.argmax()]]} ({p.max():.1%})"
+        for name, p in zip(names, proba, strict=True)
+    ]
+
+
 def test_predict_images_and_idx(run, test_data, tmp_path, capsys):
     out, _ = run
     X, _ = test_data
@@ -392,7 +546,8 @@ def test_predict_images_and_idx(run, test_data, tmp_path, capsys):
         ("not a run", "is not a saved run"),
         ("unreadable image", "is not an image"),
         ("missing image", "no such file"),
-        ("float idx", "expected uint8 images"),
+        ("a folder", "is a folder, not an image file: pass the image files in it"),
+        ("float idx", "expected uint8 images of shape (n, 28, 28, 1) or (n, 28, 28)"),
     ],
 )
 def test_predict_errors_are_one_line(run, tmp_path, capsys, case, fragment):
@@ -405,6 +560,7 @@ def test_predict_errors_are_one_line(run, tmp_path, capsys, case, fragment):
         "not a run": [tmp_path, good],
         "unreadable image": [out / "ann", good],
         "missing image": [out / "ann", tmp_path / "nothing.png"],
+        "a folder": [out / "ann", tmp_path],
         "float idx": [out / "ann", tmp_path / "floats.idx"],
     }[case]
     status, _, err = run_main(["predict", *argv], capsys)
@@ -486,6 +642,68 @@ def test_info_prints_versions_and_data_home(tmp_path, capsys):
     assert "keras " in stdout and "tensorflow " in stdout
     assert f"data home: {tmp_path} (--data-home)" in stdout
     assert "0 of 4 files" in stdout and "skfashion fetch" in stdout
+
+
+def test_info_on_a_complete_and_a_damaged_cache(real_data_dir, fashion_home, capsys):
+    status, stdout, _ = run_main(["info", "--data-home", fashion_home], capsys)
+    assert status == 0
+    folder = fashion_home / "fashion_mnist"
+    assert (
+        f"Fashion-MNIST: 4 of 4 files in {folder}; cached, checksums verified" in stdout
+    )
+    # A flipped byte in one file, in a data home of its own.
+    home = fashion_home.parent / "damaged_home"
+    fetch_fashion_mnist(
+        subset="all", data_home=home, mirrors=[real_data_dir.as_uri()], delay=0
+    )
+    labels = home / "fashion_mnist" / "t10k-labels-idx1-ubyte.gz"
+    content = bytearray(labels.read_bytes())
+    content[100] ^= 0xFF
+    labels.write_bytes(bytes(content))
+    status, stdout, _ = run_main(["info", "--data-home", home], capsys)
+    assert status == 0
+    assert (
+        f"Fashion-MNIST: 4 of 4 files in {home / 'fashion_mnist'}; "
+        "t10k-labels-idx1-ubyte.gz fails its published SHA-256 checksum: delete it "
+        "and run 'skfashion fetch'"
+    ) in stdout
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"{skfashion.__version__}\n"
+
+
+def test_train_without_output_dir_makes_a_runs_folder(
+    fashion_home, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    options = ["--model", "ann", "-q", "--no-tensorboard", *TINY_ANN]
+    stdout = train([*options, *subset_options(fashion_home)])
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert re.fullmatch(r"\d{8}-\d{6}", run_dir.name)
+    assert sorted(p.name for p in run_dir.iterdir()) == ["ann", "summary.json"]
+    metrics = json.loads((run_dir / "ann" / "metrics.json").read_text())
+    assert stdout.startswith(f"ann: test accuracy {metrics['test_accuracy']:.4f}")
+
+
+def test_a_train_that_fails_removes_its_run_folder(
+    fashion_home, tmp_path, monkeypatch, capsys
+):
+    # The disk fills up while the figures are saved: no runs/ folder is left.
+    def disk_full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("skfashion._training._save_figures", disk_full)
+    monkeypatch.chdir(tmp_path)
+    options = ["--model", "ann", "-q", "--no-tensorboard", *TINY_ANN]
+    status, _, err = run_main(
+        ["train", *options, *subset_options(fashion_home)], capsys
+    )
+    assert_one_line_error(status, err, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_python_m_skfashion_help():

@@ -15,8 +15,8 @@ a subcommand that no page renders (a new command): both fail ``sphinx -W``.
 
 We use our own directive rather than sphinx-argparse, which rebuilds the help
 from each argument's raw ``help`` string: ``skfashion train`` fills the
-classifiers' defaults into its help at formatting time (its own
-``HelpFormatter``), which only ``format_help`` shows.
+classifiers' defaults into its help at formatting time (``%(default)s`` of
+a default that reads them when shown), which only ``format_help`` shows.
 """
 
 from __future__ import annotations
@@ -42,17 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     return build_parser()
 
 
-def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    """Name -> parser of each subcommand (aliases left out)."""
-    # argparse has no public way to list the subparsers: the subparsers
-    # action is the one whose ``choices`` map names to parsers.
-    commands: dict[str, argparse.ArgumentParser] = {}
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, subparser in action.choices.items():
-                if all(subparser is not seen for seen in commands.values()):
-                    commands[name] = subparser
-    return commands
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    """Name -> parser of each subcommand."""
+    from skfashion.cli import command_parsers
+
+    return command_parsers()
 
 
 @contextmanager
@@ -86,7 +80,7 @@ class CliHelp(SphinxDirective):
         parser = _parser()
         name = self.arguments[0] if self.arguments else TOP
         if name != TOP:
-            commands = _subcommands(parser)
+            commands = _subcommands()
             if name not in commands:
                 raise self.error(
                     f"cli-help: 'skfashion {name}' is not a command of "
@@ -128,7 +122,7 @@ def _check_every_command_rendered(app, env) -> None:
     shown = set().union(*_rendered(env).values()) if _rendered(env) else set()
     if not shown:
         return  # no page uses the directive (a partial build)
-    expected = {TOP, *_subcommands(_parser())}
+    expected = {TOP, *_subcommands()}
     for name in sorted(expected - shown):
         command = f"skfashion {name}".strip()
         directive = f".. cli-help:: {name}".strip()

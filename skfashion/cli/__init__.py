@@ -4,10 +4,13 @@ Run ``skfashion --help`` (or ``python -m skfashion --help``) for the
 commands, and ``skfashion <command> --help`` for each one's options.
 
 The command line is a client of skfashion's public API: it parses options,
-calls :func:`skfashion.run_training`, :func:`skfashion.load_model` and
-:mod:`skfashion.datasets`, and prints. Each command's options are built
-beside the function that runs it: ``train`` in ``_train.py``, ``evaluate``
-and ``predict`` in ``_saved.py``, ``fetch`` and ``info`` in ``_data.py``.
+calls :func:`skfashion.run_training`, the run folder's reader
+(:mod:`skfashion._run_folder`) and :mod:`skfashion.datasets`, and prints.
+Each command's options are built beside the function that runs it:
+``train`` in ``_train.py``, ``evaluate`` and ``predict`` in ``_saved.py``,
+``fetch`` and ``info`` in ``_data.py``; the options of your own IDX files
+in ``_idx_data.py``, the conversion of ``predict``'s image files in
+``_images.py``.
 
 Expected failures (data missing and no network, an unreadable image, a
 folder that holds no saved model, a bad option value) print one line,
@@ -15,8 +18,10 @@ folder that holds no saved model, a bad option value) print one line,
 errors exit with status 2, as argparse does. Anything else is a bug and
 shows its traceback.
 
-A command imports TensorFlow only once it has its data, and TensorFlow's
-C++ start-up messages are hidden unless ``TF_CPP_MIN_LOG_LEVEL`` is set.
+``train`` imports TensorFlow only once it has its data, ``evaluate`` and
+``predict`` once their arguments are checked (they need it to find the
+saved models), and TensorFlow's C++ start-up messages are hidden unless
+``TF_CPP_MIN_LOG_LEVEL`` is set.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from ._data import add_fetch_parser, add_info_parser
 from ._saved import add_evaluate_parser, add_predict_parser
 from ._train import add_train_parser
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "command_parsers", "main"]
 
 _EPILOG = f"""\
 Run '{PROG} <command> --help' for the options of a command.
@@ -55,11 +60,32 @@ def build_parser() -> argparse.ArgumentParser:
         The parser; each subcommand sets ``func`` to the function that runs
         it.
     """
+    return _build()[0]
+
+
+def command_parsers() -> dict[str, argparse.ArgumentParser]:
+    """The parser of each command, as :func:`build_parser` builds them.
+
+    argparse has no public way to list a parser's subcommands; this is the
+    ``choices`` of the subparsers action, kept when it is made. The docs'
+    ``cli-help`` directive renders their help from here.
+
+    Returns
+    -------
+    parsers : dict of str to argparse.ArgumentParser
+        Command name to its parser, in the order of ``skfashion --help``.
+    """
+    return dict(_build()[1].choices)
+
+
+def _build():
+    """(the parser, its subparsers action)."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Train, evaluate and use clothing classifiers on Fashion-MNIST.",
+        description="Train, evaluate and use image classifiers: Fashion-MNIST or "
+        "your own IDX data.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -72,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_predict_parser(commands)
     add_fetch_parser(commands, data)
     add_info_parser(commands)
-    return parser
+    return parser, commands
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,15 +9,12 @@ import sys
 import tempfile
 from contextlib import contextmanager
 
-import numpy as np
-
 __all__ = [
     "PROG",
     "TF_LOG_LEVEL",
     "TF_LOG_VARIABLE",
     "CommandError",
     "add_subset_options",
-    "class_name",
     "data_options",
     "fetch_data",
     "fraction",
@@ -143,7 +140,7 @@ def _stderr_without(pattern: re.Pattern):
 def data_options() -> argparse.ArgumentParser:
     """The options of the commands that load Fashion-MNIST (a parent parser)."""
     data = argparse.ArgumentParser(add_help=False)
-    group = data.add_argument_group("data")
+    group = data.add_argument_group("Fashion-MNIST (the default data)")
     group.add_argument(
         "--data-home",
         metavar="DIR",
@@ -172,13 +169,15 @@ def add_subset_options(parser, *, n_train: bool = False) -> None:
             "--n-train",
             type=positive_int,
             metavar="N",
-            help="train on the first N training images only (default: all 60,000)",
+            help="train on the first N training images only (default: all, 60,000 in "
+            "Fashion-MNIST)",
         )
     group.add_argument(
         "--n-test",
         type=positive_int,
         metavar="N",
-        help="score on the first N test images only (default: all 10,000)",
+        help="score on the first N test images only (default: all, 10,000 in "
+        "Fashion-MNIST)",
     )
 
 
@@ -243,12 +242,3 @@ def load_test_data(args):
     if args.n_test:
         X, y = X[: args.n_test], y[: args.n_test]
     return X, y
-
-
-def class_name(label) -> str:
-    """A Fashion-MNIST label's class name; any other label as text."""
-    from skfashion.datasets import FASHION_MNIST_CLASSES
-
-    if isinstance(label, (int, np.integer)) and 0 <= label < len(FASHION_MNIST_CLASSES):
-        return FASHION_MNIST_CLASSES[int(label)]
-    return str(label)

@@ -80,11 +80,17 @@ def _info(args) -> None:
         source = "default"
     cache = verify_fashion_mnist(data_home=args.data_home)
     present = sum(file.present for file in cache.files)
-    damaged = sum(file.present and not file.verified for file in cache.files)
+    damaged = [
+        file.filename for file in cache.files if file.present and not file.verified
+    ]
     if cache.complete:
         state = "cached, checksums verified"
     elif damaged:
-        state = f"{damaged} fail their checksums: delete them, run '{PROG} fetch'"
+        fail, it = ("fails its", "it") if len(damaged) == 1 else ("fail their", "them")
+        state = (
+            f"{', '.join(damaged)} {fail} published SHA-256 checksum: delete {it} "
+            f"and run '{PROG} fetch'"
+        )
     else:
         state = f"run '{PROG} fetch' to download it"
     print(f"data home: {Path(cache.folder).parent} ({source})")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import sys
 import time
@@ -19,12 +18,16 @@ from ._common import (
     positive_int,
     say,
 )
+from ._idx_data import (
+    add_idx_options,
+    check_named,
+    idx_files,
+    read_class_names,
+    read_idx_set,
+    shape_text,
+)
 
 __all__ = ["add_train_parser"]
-
-# In a help text: replaced by the classifiers' defaults of the option's
-# parameter when the help is shown.
-_ESTIMATOR_DEFAULT = "{estimator_default}"
 
 # The options that set the classifier parameter of the same name.
 _HYPERPARAMETERS = (
@@ -44,13 +47,13 @@ def add_train_parser(commands, data) -> None:
     train = commands.add_parser(
         "train",
         parents=[data],
-        formatter_class=_EstimatorDefaultsFormatter,
         help="train the ANN, the CNN or both, score them, save them",
         description="Train on the 60,000 training images of Fashion-MNIST and "
-        "score on the 10,000 test images; print the test accuracy and a "
-        "per-class report, and save the model, metrics.json, figures and "
-        "TensorBoard logs into OUTPUT_DIR/<model>/ and summary.json into "
-        "OUTPUT_DIR. In Python: skfashion.run_training.",
+        "score on the 10,000 test images, or on your own data set of IDX files "
+        "(--idx-dir, or --train-images and the other three); print the test "
+        "accuracy and a per-class report, and save the model, metrics.json, "
+        "figures and TensorBoard logs into OUTPUT_DIR/<model>/ and summary.json "
+        "into OUTPUT_DIR. In Python: skfashion.run_training.",
         epilog="Hyperparameters left out keep the estimators' defaults (see "
         "help(skfashion.ANNClassifier) and help(skfashion.CNNClassifier)). "
         "Watch the logs with: tensorboard --logdir OUTPUT_DIR",
@@ -81,6 +84,7 @@ def add_train_parser(commands, data) -> None:
         action="store_true",
         help="print only the test accuracies: no progress, no report",
     )
+    add_idx_options(train, train=True)
     hyper = train.add_argument_group("hyperparameters (default: the estimator's)")
     for flag, kind, metavar, text in (
         ("--epochs", positive_int, "N", "passes over the training images"),
@@ -95,7 +99,11 @@ def add_train_parser(commands, data) -> None:
         ("--dropout", fraction, "RATE", "dropout rate"),
     ):
         hyper.add_argument(
-            flag, type=kind, metavar=metavar, help=f"{text} ({_ESTIMATOR_DEFAULT})"
+            flag,
+            type=kind,
+            metavar=metavar,
+            default=EstimatorDefault(flag[2:].replace("-", "_")),
+            help=f"{text} (%(default)s)",
         )
     hyper.add_argument(
         "--random-state",
@@ -117,7 +125,8 @@ def add_train_parser(commands, data) -> None:
             type=positive_int,
             nargs="+",
             metavar=metavar,
-            help=f"{text} ({_ESTIMATOR_DEFAULT})",
+            default=EstimatorDefault(flag[2:].replace("-", "_")),
+            help=f"{text} (%(default)s)",
         )
     add_subset_options(train, n_train=True)
     train.set_defaults(func=_train)
@@ -126,15 +135,24 @@ def add_train_parser(commands, data) -> None:
 def _train(args) -> None:
     names = ["ann", "cnn"] if args.model == "both" else [args.model]
     for option, model in _MODEL_OPTIONS.items():
-        if getattr(args, option) is not None and model not in names:
+        if _given(getattr(args, option)) and model not in names:
             flag = "--" + option.replace("_", "-")
             raise CommandError(
                 f"{flag} applies to the {model} only: add --model {model} or both."
             )
     output_dir = _new_output_dir(args.output_dir)
     # The data before TensorFlow: without the data, say so at once.
-    train = fetch_data(args, "train")
-    test = fetch_data(args, "test")
+    files = idx_files(args, ("train", "test"))
+    if files is None:
+        train, test = fetch_data(args, "train"), fetch_data(args, "test")
+    else:
+        train, test = _read_idx_data(files)
+    target_names = None
+    if args.class_names is not None:
+        target_names = read_class_names(args.class_names)
+        for subset, (_, labels) in (("train", train), ("test", test)):
+            where = files[subset][1] if files else f"Fashion-MNIST's {subset} labels"
+            check_named(labels, where, target_names, args.class_names)
     import_tensorflow()
     from skfashion import run_training
 
@@ -144,6 +162,8 @@ def _train(args) -> None:
         params=_params(args),
         train=train,
         test=test,
+        target_names=target_names,
+        data_source=files or dict.fromkeys(("train", "test"), "fashion_mnist"),
         n_train=args.n_train,
         n_test=args.n_test,
         tensorboard=args.tensorboard,
@@ -159,15 +179,34 @@ def _train(args) -> None:
     )
 
 
+def _read_idx_data(files):
+    """The training and test sets of the IDX files, checked to match."""
+    train = read_idx_set(*files["train"], "training")
+    test = read_idx_set(*files["test"], "test")
+    if train[0].shape[1:] != test[0].shape[1:]:
+        raise CommandError(
+            f"The test images {files['test'][0]} are "
+            f"{shape_text(test[0].shape[1:])} pixels, the training images "
+            f"{files['train'][0]} {shape_text(train[0].shape[1:])}: a model takes "
+            "images of one size; pass test images of the training images' size."
+        )
+    return train, test
+
+
+def _given(value) -> bool:
+    """Whether an option was given: not left at None or the estimators' default."""
+    return value is not None and not isinstance(value, EstimatorDefault)
+
+
 def _params(args) -> dict:
     """The classifier parameters that the options set."""
     params = {
         key: getattr(args, key)
         for key in _HYPERPARAMETERS
-        if getattr(args, key) is not None
+        if _given(getattr(args, key))
     }
     for key in _MODEL_OPTIONS:
-        if getattr(args, key) is not None:
+        if _given(getattr(args, key)):
             params[key] = tuple(getattr(args, key))
     if args.quiet:
         params["verbose"] = 0
@@ -216,18 +255,25 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-class _EstimatorDefaultsFormatter(argparse.HelpFormatter):
-    """Fills in the classifiers' defaults only when the help is printed.
+class EstimatorDefault:
+    """The default of an option left to the classifiers: theirs, read when shown.
 
-    Reading them imports the classifiers, and with them TensorFlow, which
-    takes seconds that no other use of the parser should pay.
+    It is the option's argparse default, so that its help's ``%(default)s``
+    shows the classifiers' default values, which are read from their
+    signatures only when the help is printed: reading them imports the
+    classifiers, and with them TensorFlow, which takes seconds that no other
+    use of the parser should pay. An option left out keeps this object,
+    which :func:`_params` leaves out, and the classifier its default.
     """
 
-    def _get_help_string(self, action):
-        help_text = super()._get_help_string(action)
-        if help_text and _ESTIMATOR_DEFAULT in help_text:
-            help_text = help_text.replace(_ESTIMATOR_DEFAULT, _defaults(action.dest))
-        return help_text
+    def __init__(self, parameter: str):
+        self.parameter = parameter
+
+    def __str__(self) -> str:
+        return _defaults(self.parameter)
+
+    def __repr__(self) -> str:
+        return f"EstimatorDefault({self.parameter!r})"
 
 
 def _defaults(parameter: str) -> str:
