@@ -168,10 +168,18 @@ def main() -> None:
 
 
 def _table(records: list[dict], ref_s: float | None, what: str):
-    header = ["n", "model", "seeds", what, "fit s", "fit REF", "x MLP", "epochs", "batch"]
-    mlp_s = {
-        (r["n"], r["seed"]): r["fit_s"] for r in records if r["model"] == "mlp"
-    }
+    header = [
+        "n",
+        "model",
+        "seeds",
+        what,
+        "fit s",
+        "fit REF",
+        "x MLP",
+        "epochs",
+        "batch",
+    ]
+    mlp_s = {(r["n"], r["seed"]): r["fit_s"] for r in records if r["model"] == "mlp"}
     rows = []
     for n in sorted({r["n"] for r in records}):
         for name in MODELS:
@@ -181,7 +189,9 @@ def _table(records: list[dict], ref_s: float | None, what: str):
             accs = [100 * r["accuracy"] for r in group]
             fit_s = statistics.mean(r["fit_s"] for r in group)
             ratios = [
-                r["fit_s"] / mlp_s[n, r["seed"]] for r in group if (n, r["seed"]) in mlp_s
+                r["fit_s"] / mlp_s[n, r["seed"]]
+                for r in group
+                if (n, r["seed"]) in mlp_s
             ]
             acc = f"{statistics.mean(accs):.2f}%"
             if len(accs) > 1:

@@ -11,10 +11,10 @@ A run folder (``skfashion train``'s OUTPUT_DIR) holds::
                         on, and the names of its classes
         *.png, tensorboard/
 
-This module is the one place that names these files besides
-:mod:`skfashion._saving`, which defines the two of a saved model:
-:func:`run_training` writes through it, and ``skfashion evaluate`` and
-``skfashion predict`` read through it. Importing it is cheap; its
+This module is the one place that names these files, the two of a saved
+model included (:mod:`skfashion._saving` writes and reads them under these
+names): :func:`run_training` writes through it, and ``skfashion evaluate``
+and ``skfashion predict`` read through it. Importing it is cheap; its
 functions that read a model import TensorFlow.
 
 A model folder's ``metrics.json`` records, besides the scores::
@@ -40,8 +40,10 @@ import numpy as np
 from sklearn.utils import Bunch
 
 __all__ = [
+    "METADATA_FILE",
     "METRICS_FILE",
     "MODELS",
+    "MODEL_FILE",
     "SUMMARY_FILE",
     "class_names",
     "classification_text",
@@ -54,6 +56,9 @@ __all__ = [
 
 #: The models a run can train, in the order it trains them; their folders.
 MODELS = ("ann", "cnn")
+#: A saved model's network and its JSON description (skfashion.save_model).
+MODEL_FILE = "model.keras"
+METADATA_FILE = "estimator.json"
 #: The run's summary, in the run folder.
 SUMMARY_FILE = "summary.json"
 #: A model's scores and record, in its model folder.
@@ -84,7 +89,6 @@ def model_folders(path: str | os.PathLike) -> dict[str, Path]:
         ``summary.json`` lists and whose folder is gone. The message names
         the folder, what it lacks and what to do.
     """
-    from ._saving import METADATA_FILE, MODEL_FILE
 
     path = Path(path)
     if not path.is_dir():
@@ -119,7 +123,6 @@ def model_folders(path: str | os.PathLike) -> dict[str, Path]:
 
 def _is_model_folder(folder: Path) -> bool:
     """Whether ``folder`` is meant as a model's: it holds one of a model's files."""
-    from ._saving import METADATA_FILE, MODEL_FILE
 
     return any(
         (folder / name).is_file() for name in (MODEL_FILE, METADATA_FILE, METRICS_FILE)
@@ -127,14 +130,12 @@ def _is_model_folder(folder: Path) -> bool:
 
 
 def _is_complete(folder: Path) -> bool:
-    from ._saving import METADATA_FILE, MODEL_FILE
 
     return all((folder / name).is_file() for name in (MODEL_FILE, METADATA_FILE))
 
 
 def _check_complete(folder: Path, others: Mapping[str, Path] | None = None) -> None:
     """Nothing if ``folder`` holds both files of a saved model, else the error."""
-    from ._saving import METADATA_FILE, MODEL_FILE
 
     if _is_complete(folder):
         return

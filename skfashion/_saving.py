@@ -45,6 +45,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._estimator import from_fitted
 from ._param_validation import Interval, validate_params
+from ._run_folder import METADATA_FILE, MODEL_FILE
 from .classifiers import ANNClassifier, CNNClassifier
 from .preprocessing import MinMax255
 from .utils import library_versions
@@ -58,8 +59,6 @@ __all__ = [
     "save_model",
 ]
 
-MODEL_FILE = "model.keras"
-METADATA_FILE = "estimator.json"
 #: The version of the folder's format that this skfashion writes and reads.
 FORMAT_VERSION = 1
 

@@ -208,7 +208,11 @@ def fraction(text: str) -> float:
 # ------------------------------------------------------------------- data
 def fetch_data(args, subset: str):
     """(X, y) of a Fashion-MNIST subset, or a CommandError saying what to do."""
-    from skfashion.datasets import fetch_fashion_mnist, verify_fashion_mnist
+    from skfashion.datasets import (
+        CacheWriteError,
+        fetch_fashion_mnist,
+        verify_fashion_mnist,
+    )
 
     try:
         return fetch_fashion_mnist(
@@ -218,6 +222,9 @@ def fetch_data(args, subset: str):
             download_if_missing=not args.offline,
             return_X_y=True,
         )
+    except CacheWriteError as exc:
+        # The folder, not the network: its message says so and what to do.
+        raise CommandError(one_line(exc)) from None
     except OSError as exc:
         folder = verify_fashion_mnist(data_home=args.data_home).folder
         if args.offline:

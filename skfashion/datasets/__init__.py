@@ -1,6 +1,6 @@
 """Fashion-MNIST (its loader and cache), IDX files, and images as Fashion-MNIST rows."""
 
-from ._base import clear_data_home, get_data_home
+from ._base import CacheWriteError, clear_data_home, get_data_home
 from ._fashion_mnist import (
     FASHION_MNIST_CLASSES,
     FASHION_MNIST_MIRRORS,
@@ -13,6 +13,7 @@ from ._image import read_image
 __all__ = [
     "FASHION_MNIST_CLASSES",
     "FASHION_MNIST_MIRRORS",
+    "CacheWriteError",
     "clear_data_home",
     "fetch_fashion_mnist",
     "get_data_home",

@@ -35,27 +35,29 @@ _HIGH_BIT_DEPTH = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 _MAX_16_BIT = 65535
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file as one Fashion-MNIST row of 784 pixels.
+def read_image(
+    path: str | os.PathLike, *, shape: tuple[int, ...] = (SIDE, SIDE)
+) -> np.ndarray:
+    """Read an image file as one row of pixels, converted as Fashion-MNIST's were.
 
     The steps:
 
     1. The file is opened with Pillow (PNG, JPEG and any format Pillow
        reads), turned upright if its EXIF data says it is rotated, and
-       converted to 8-bit grayscale; transparent parts become white, and
-       16-bit grayscale values are scaled to 8 bits (``value * 255 /
-       65535``, rounded). An image larger than 1024 pixels on its longest
-       side is first shrunk by a whole factor to between 1024 and 2048
-       pixels (a JPEG while it is decoded), so that a huge photo costs
-       little more than a small one.
+       converted to 8-bit grayscale (or RGB, for ``shape`` of 3 channels);
+       transparent parts become white, and 16-bit grayscale values are
+       scaled to 8 bits (``value * 255 / 65535``, rounded). An image larger
+       than 1024 pixels on its longest side is first shrunk by a whole
+       factor to between 1024 and 2048 pixels (a JPEG while it is decoded),
+       so that a huge photo costs little more than a small one.
     2. If its border is mostly light (the median of its outermost pixels is
        above 127), as in a photo of a garment on white, the image is
        inverted: Fashion-MNIST shows a light garment on a dark background.
-    3. An image of exactly 28x28 pixels is kept as it is. Any other is
-       trimmed to the garment (the rows and columns that differ from the
-       background color by more than 5%), shrunk or enlarged so that its
-       longest side is 28 pixels, keeping its aspect ratio, and centered on
-       a black 28x28 canvas.
+    3. An image of exactly ``shape``'s height and width is kept as it is.
+       Any other is trimmed to the garment (the rows and columns whose gray
+       level differs from the background's by more than 5%), shrunk or
+       enlarged to fit ``shape`` (28x28: its longest side 28 pixels),
+       keeping its aspect ratio, and centered on a black canvas.
 
     Fashion-MNIST's images were also sharpened; that step is left out.
 
@@ -63,11 +65,15 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     ----------
     path : str or path-like
         The image file.
+    shape : tuple of int, default=(28, 28)
+        The (height, width) of the result, or (height, width, channels) with
+        1 (grayscale) or 3 (RGB) channels: the images a model was trained on.
 
     Returns
     -------
-    pixels : ndarray of shape (784,) and dtype uint8
-        The image's 28x28 pixels, row by row, 0 (black) to 255 (white).
+    pixels : ndarray of shape (height * width * channels,) and dtype uint8
+        The image's pixels, row by row (channels last), 0 (black) to 255
+        (white); 784 for Fashion-MNIST's 28x28.
 
     Raises
     ------
@@ -105,16 +111,37 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     """
     from PIL import Image, ImageOps
 
+    height, width, channels = _checked_shape(shape)
     with Image.open(path) as image:
         # Upright, as a phone photo's EXIF orientation says it is shown (the
         # shrunk image keeps the EXIF data).
-        gray = _grayscale(ImageOps.exif_transpose(_shrunk(image)))
-    pixels = np.asarray(gray, dtype=np.uint8)
-    if _border_is_light(pixels):
-        pixels = 255 - pixels
-    if pixels.shape != (SIDE, SIDE):
-        pixels = _fit_to_square(_trim(pixels))
-    return pixels.reshape(SIDE * SIDE)
+        image = _eight_bit_on_white(ImageOps.exif_transpose(_shrunk(image)))
+        gray = np.asarray(image.convert("L"), dtype=np.uint8)
+        pixels = gray if channels == 1 else np.asarray(image.convert("RGB"), np.uint8)
+    if _border_is_light(gray):
+        gray, pixels = 255 - gray, 255 - pixels
+    if gray.shape != (height, width):
+        rows, cols = _garment(gray)
+        pixels = _fit(pixels[rows, cols], height, width)
+    return pixels.reshape(-1)
+
+
+def _checked_shape(shape) -> tuple[int, int, int]:
+    """``shape`` as (height, width, channels), or a ValueError saying why not."""
+    shape = tuple(shape)
+    if len(shape) == 2:
+        shape = (*shape, 1)
+    if (
+        len(shape) != 3
+        or not all(isinstance(d, (int, np.integer)) and d > 0 for d in shape)
+        or shape[2] not in (1, 3)
+    ):
+        raise ValueError(
+            f"shape={shape!r} is not an image shape read_image makes: pass "
+            "(height, width) or (height, width, channels) of positive ints, "
+            "with 1 channel (grayscale) or 3 (RGB)."
+        )
+    return tuple(int(d) for d in shape)
 
 
 def _shrunk(image):
@@ -139,8 +166,8 @@ def _shrunk(image):
     return image.reduce(factor) if factor > 1 else image
 
 
-def _grayscale(image):
-    """8-bit grayscale; transparent pixels composited onto white."""
+def _eight_bit_on_white(image):
+    """8-bit pixels (gray or color); transparent pixels composited onto white."""
     from PIL import Image
 
     if image.mode in _HIGH_BIT_DEPTH:
@@ -155,7 +182,7 @@ def _grayscale(image):
         image = image.convert("RGBA")
         white = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, image)
-    return image.convert("L")
+    return image
 
 
 def _border(pixels: np.ndarray) -> np.ndarray:
@@ -166,29 +193,31 @@ def _border_is_light(pixels: np.ndarray) -> bool:
     return float(np.median(_border(pixels))) > 127
 
 
-def _trim(pixels: np.ndarray) -> np.ndarray:
-    """The smallest box holding every pixel unlike the background."""
-    background = float(np.median(_border(pixels)))
-    mask = np.abs(pixels.astype(np.int16) - background) > _BACKGROUND_TOLERANCE
+def _garment(gray: np.ndarray) -> tuple[slice, slice]:
+    """The rows and columns of the smallest box holding every pixel unlike
+    the background (all of them for a blank image)."""
+    background = float(np.median(_border(gray)))
+    mask = np.abs(gray.astype(np.int16) - background) > _BACKGROUND_TOLERANCE
     if not mask.any():  # a blank image: nothing to trim to
-        return pixels
+        return slice(None), slice(None)
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
-    return pixels[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
-def _fit_to_square(pixels: np.ndarray) -> np.ndarray:
-    """Scale the longest side to 28 and center it on a black 28x28 canvas."""
+def _fit(pixels: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Scale ``pixels`` to fit height x width and center them on black."""
     from PIL import Image
 
-    height, width = pixels.shape
-    scale = SIDE / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    scale = min(height / pixels.shape[0], width / pixels.shape[1])
+    size = (
+        max(1, min(width, round(pixels.shape[1] * scale))),
+        max(1, min(height, round(pixels.shape[0] * scale))),
+    )
     resized = np.asarray(
         Image.fromarray(pixels).resize(size, Image.Resampling.LANCZOS), np.uint8
     )
-    canvas = np.zeros((SIDE, SIDE), dtype=np.uint8)
-    top = (SIDE - resized.shape[0]) // 2
-    left = (SIDE - resized.shape[1]) // 2
-    canvas[top : top + resized.shape[0], left : left + resized.shape[1]] = resized
+    canvas = np.zeros((height, width, *pixels.shape[2:]), dtype=np.uint8)
+    top, left = (height - size[1]) // 2, (width - size[0]) // 2
+    canvas[top : top + size[1], left : left + size[0]] = resized
     return canvas
