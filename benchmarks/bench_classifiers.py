@@ -234,10 +234,20 @@ def compile_like_skfashion(model, params: dict, n_rows: int) -> keras.Model:
     return model
 
 
+def _fitted_budget(estimator) -> dict:
+    """The fitted estimator's parameters, its epochs and batch size as trained
+    ("auto" resolved), for training the same network elsewhere."""
+    return {
+        **estimator.get_params(),
+        "epochs": estimator.n_iter_,
+        "batch_size": estimator.batch_size_,
+    }
+
+
 def _fresh_model(estimator, n_rows):
     """The estimator's network with new weights, compiled as skfashion does."""
     model = keras.models.clone_model(estimator.model_)
-    return compile_like_skfashion(model, estimator.get_params(), n_rows)
+    return compile_like_skfashion(model, _fitted_budget(estimator), n_rows)
 
 
 def _skfashion_batches(arrays, batch_size: int, seed: int) -> dict:
@@ -256,11 +266,12 @@ def bench_keras(estimator, X, y, X_test, y_test, *, pipeline=False, seed=0):
     keras.utils.set_random_seed(seed)
     model = _fresh_model(estimator, len(X))
     onehot = np.eye(10, dtype=np.float32)[y]
+    budget = _fitted_budget(estimator)
     if pipeline:
-        data = _skfashion_batches((X, onehot), estimator.batch_size, seed)
+        data = _skfashion_batches((X, onehot), budget["batch_size"], seed)
     else:
-        data = {"x": X, "y": onehot, "batch_size": estimator.batch_size}
-    fit_s, _ = _timed(lambda: model.fit(**data, epochs=estimator.epochs, verbose=0))
+        data = {"x": X, "y": onehot, "batch_size": budget["batch_size"]}
+    fit_s, _ = _timed(lambda: model.fit(**data, epochs=budget["epochs"], verbose=0))
     proba = model.predict(X_test, batch_size=1024, verbose=0)
     return {
         "fit_s": fit_s,
@@ -278,8 +289,8 @@ def bench_scikeras(estimator, X, y, X_test, y_test, *, seed=0):
     classifier = KerasClassifier(
         model=lambda: _fresh_model(estimator, len(X)),
         loss="categorical_crossentropy",  # makes scikeras one-hot encode y
-        epochs=estimator.epochs,
-        batch_size=estimator.batch_size,
+        epochs=estimator.n_iter_,
+        batch_size=estimator.batch_size_,
         verbose=0,
     )
     with warnings.catch_warnings():

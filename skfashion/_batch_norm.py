@@ -62,8 +62,11 @@ class _LayerInputs:
                 moments(rows[start : start + PREDICT_BATCH_SIZE])
                 for start in range(0, len(rows), PREDICT_BATCH_SIZE)
             )
-            layer.moving_mean.assign(mean.astype(np.float32))
-            layer.moving_variance.assign(variance.astype(np.float32))
+            # A diverged network's statistics may not fit in float32: they
+            # become inf, which the estimator then reports.
+            with np.errstate(over="ignore"):
+                layer.moving_mean.assign(mean.astype(np.float32))
+                layer.moving_variance.assign(variance.astype(np.float32))
 
 
 class _Moments:

@@ -46,6 +46,21 @@ from ._wrapper import ScikerasClassifier, without_single_replica_all_reduce
 
 __all__ = ["KerasClassifierBase", "check_rows", "from_fitted"]
 
+# Routed parameters whose constraints are not their namesake's.
+_ROUTED_CONSTRAINTS = {
+    # No "auto": the batch size of predicting is a number of rows.
+    "predict__batch_size": [Interval(Integral, 1, None, closed="left")],
+    # Keras takes any number here; a negative rate or decay is never right.
+    "optimizer__learning_rate": [
+        Interval(Real, 0, None, closed="neither"),
+        InstanceOf(
+            keras.optimizers.schedules.LearningRateSchedule,
+            "keras.optimizers.schedules.LearningRateSchedule",
+        ),
+    ],
+    "optimizer__weight_decay": [Interval(Real, 0, None, closed="left"), None],
+}
+
 
 class KerasClassifierBase(ScikerasClassifier):
     """Base class of skfashion's classifiers: scikeras made current.
@@ -259,7 +274,9 @@ class KerasClassifierBase(ScikerasClassifier):
         ``fit__<name>`` and ``predict__<name>``, are checked against the
         constraints of the parameter ``<name>`` if it has any: for example
         ``fit__batch_size`` as ``batch_size``. ``optimizer__<name>`` values
-        go to the optimizer unchecked: Keras checks them.
+        go to the optimizer as they are (Keras checks them), except
+        ``optimizer__learning_rate`` and ``optimizer__weight_decay``, which
+        must not be negative.
         """
         prefixes = ("optimizer", "model", "fit", "predict")
         own = inspect.signature(type(self)).parameters
@@ -280,11 +297,12 @@ class KerasClassifierBase(ScikerasClassifier):
                     "model__<name> overrides an architecture parameter, one of "
                     f"{', '.join(self._architecture_parameters)}."
                 )
-            if prefix != "optimizer" and target in self._parameter_constraints:
+            constraints = _ROUTED_CONSTRAINTS.get(name)
+            if constraints is None and prefix != "optimizer":
+                constraints = self._parameter_constraints.get(target)
+            if constraints is not None:
                 validate_parameter_constraints(
-                    {name: self._parameter_constraints[target]},
-                    {name: value},
-                    type(self).__name__,
+                    {name: constraints}, {name: value}, type(self).__name__
                 )
 
     # ---------------------------------------------------------------- fitting
@@ -356,6 +374,8 @@ class KerasClassifierBase(ScikerasClassifier):
             # The validation figures of history_ and the callbacks see the
             # statistics that predict will use (_batch_norm's docstring).
             callbacks.insert(0, BatchNormStatistics(plan.X, steps_per_epoch))
+        divergence = _StopOnNonFiniteLoss()
+        callbacks.insert(0, divergence)
         try:
             history = model.fit(
                 train,
@@ -369,6 +389,7 @@ class KerasClassifierBase(ScikerasClassifier):
                 **plan.keras_args,
             )
             set_batch_norm_statistics(model, plan.X)
+            divergence.check(self, model)
         except BaseException:
             if not plan.continues:
                 self._restore_fitted_state(before)
@@ -642,3 +663,38 @@ def from_fitted(
     )
     estimator.history_ = defaultdict(list, history or {})
     return estimator
+
+
+class _StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stop at the end of an epoch whose loss is NaN or infinite, and say why.
+
+    A network whose loss or weights diverged predicts NaN probabilities (and
+    class 0 for every image); scikit-learn's MLPClassifier raises in that
+    case too.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.epoch, self.loss = None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = float((logs or {}).get("loss", 0.0))
+        if not np.isfinite(loss):
+            self.epoch, self.loss = epoch, loss
+            self.model.stop_training = True
+
+    def check(self, estimator, model: keras.Model) -> None:
+        """Raise a ValueError naming the likely causes if training diverged."""
+        if self.epoch is not None:
+            what = f"the loss became {self.loss} in epoch {self.epoch + 1}"
+        elif not all(np.isfinite(w).all() for w in model.get_weights()):
+            what = "the network's weights or statistics overflowed"
+        else:
+            return
+        raise ValueError(
+            f"Training diverged: {what}, so the network predicts nothing "
+            "useful; the estimator keeps the state it had before this fit. The "
+            "learning rate is likely too high (learning_rate="
+            f"{estimator.learning_rate!r}): lower it. Also check that the "
+            "pixels are scaled to [0, 1] (MinMax255) and hold no huge values."
+        )

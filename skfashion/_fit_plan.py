@@ -71,19 +71,17 @@ class AutoBudget:
     """What ``epochs="auto"`` and ``batch_size="auto"`` mean for a classifier.
 
     On large data, ``epochs`` epochs in batches of ``batch_size``. On
-    smaller data, batches hold at most 1/``MIN_STEPS_PER_EPOCH`` of the
-    training rows (but ``MIN_BATCH_SIZE`` at least), and the epochs grow
-    until the fit takes ``MIN_STEPS`` optimizer steps, up to ``MAX_EPOCHS``.
+    smaller data, a batch holds at most 1/``MIN_STEPS_PER_EPOCH`` of the
+    training rows (``MIN_BATCH_SIZE`` at least), and there are as many
+    epochs as make ``min_steps`` optimizer steps. Chosen on the validation
+    split of the learning-curve benchmark (docs/benchmarks.rst).
     """
 
     epochs: int
     batch_size: int
+    min_steps: int
 
 
-#: An "auto" fit takes at least this many optimizer steps (epochs permitting).
-MIN_STEPS = 2000
-#: ... and at most this many epochs.
-MAX_EPOCHS = 200
 #: An "auto" batch holds at most this fraction of the training rows ...
 MIN_STEPS_PER_EPOCH = 16
 #: ... but at least this many rows.
@@ -132,8 +130,7 @@ def training_budget(
         )
     steps_per_epoch = -(-n_train // batch_size)
     if epochs == "auto":
-        needed = -(-MIN_STEPS // steps_per_epoch)
-        epochs = min(MAX_EPOCHS, max(auto.epochs, needed))
+        epochs = max(auto.epochs, -(-auto.min_steps // steps_per_epoch))
     if partial:
         schedule_epochs = epochs if schedule_epochs is None else schedule_epochs
         span = training_budget(

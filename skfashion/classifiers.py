@@ -57,10 +57,15 @@ default="adamw"
     label_smoothing : float, default=0.1
         Spread this much of each target's probability evenly over all the
         classes, which keeps the network from growing over-confident.
-    epochs : int, default=25
-        Number of passes over the training data in ``fit``.
-    batch_size : int, default=512
-        Number of images per gradient step.
+    epochs : int or "auto", default="auto"
+        Number of passes over the training data in ``fit``. ``"auto"``:
+        25, or on smaller data as many as make 2,000 optimizer steps
+        (``n_iter_`` tells how many a fit took), so that a fit on a few
+        hundred images trains long enough. An int is trained exactly.
+    batch_size : int or "auto", default="auto"
+        Number of images per gradient step. ``"auto"``: 512, or 1/16 of
+        the training images if that is fewer (16 at least). An int is used
+        exactly.
     validation_split : float, default=0.0
         Fraction of the training data (the last rows, before shuffling) held
         out to report ``val_loss`` and ``val_accuracy`` in ``history_``.
@@ -171,8 +176,8 @@ default="adamw"
         lr_schedule="cosine",
         weight_decay=1e-4,
         label_smoothing=0.1,
-        epochs=25,
-        batch_size=512,
+        epochs="auto",
+        batch_size="auto",
         validation_split=0.0,
         early_stopping=None,
         class_weight=None,
@@ -206,7 +211,7 @@ default="adamw"
             **kwargs,
         )
 
-    _auto_budget = AutoBudget(epochs=25, batch_size=512)
+    _auto_budget = AutoBudget(epochs=25, batch_size=512, min_steps=2000)
     _architecture_parameters = (
         "hidden_layer_sizes",
         "activation",
@@ -314,10 +319,15 @@ default="adamw"
     label_smoothing : float, default=0.1
         Spread this much of each target's probability evenly over all the
         classes, which keeps the network from growing over-confident.
-    epochs : int, default=15
-        Number of passes over the training data in ``fit``.
-    batch_size : int, default=64
-        Number of images per gradient step.
+    epochs : int or "auto", default="auto"
+        Number of passes over the training data in ``fit``. ``"auto"``:
+        15, or on smaller data as many as make 3,000 optimizer steps
+        (``n_iter_`` tells how many a fit took), so that a fit on a few
+        hundred images trains long enough. An int is trained exactly.
+    batch_size : int or "auto", default="auto"
+        Number of images per gradient step. ``"auto"``: 64, or 1/16 of
+        the training images if that is fewer (16 at least). An int is used
+        exactly.
     validation_split : float, default=0.0
         Fraction of the training data (the last rows, before shuffling) held
         out to report ``val_loss`` and ``val_accuracy`` in ``history_``.
@@ -441,8 +451,8 @@ default="adamw"
         lr_schedule="cosine",
         weight_decay=1e-4,
         label_smoothing=0.1,
-        epochs=15,
-        batch_size=64,
+        epochs="auto",
+        batch_size="auto",
         validation_split=0.0,
         early_stopping=None,
         class_weight=None,
@@ -483,7 +493,7 @@ default="adamw"
             **kwargs,
         )
 
-    _auto_budget = AutoBudget(epochs=15, batch_size=64)
+    _auto_budget = AutoBudget(epochs=15, batch_size=64, min_steps=3000)
     _architecture_parameters = (
         "filters",
         "convs_per_block",

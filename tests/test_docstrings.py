@@ -38,6 +38,8 @@ def _public_objects():
         module = importlib.import_module(module_name)
         for name in module.__all__:
             obj = getattr(module, name)
+            if inspect.isclass(obj) and issubclass(obj, BaseException):
+                continue  # an exception's arguments are its message
             if inspect.isclass(obj) or inspect.isfunction(obj):
                 seen.setdefault(f"{obj.__module__}.{obj.__qualname__}", obj)
     return seen
@@ -153,8 +155,9 @@ def test_the_classifiers_describe_their_shared_parameters_alike():
     shared = set(inspect.signature(ANNClassifier).parameters) & set(
         inspect.signature(CNNClassifier).parameters
     )
-    shared -= {"dropout", "batch_normalization"}  # each network's own layers
-    assert len(shared) >= 15
+    # Each network's own layers, and its own meaning of "auto" (below).
+    shared -= {"dropout", "batch_normalization", "epochs", "batch_size"}
+    assert len(shared) >= 13
     for name in sorted(shared):
         key = "**kwargs" if name == "kwargs" else name
         assert _without_default(ann[key]) == _without_default(cnn[key]), name
@@ -176,3 +179,18 @@ def test_the_prediction_figures_in_the_docstrings_are_the_codes():
     for cls in (ANNClassifier, CNNClassifier):
         text = " ".join(inspect.getdoc(cls).split())
         assert " ".join(stated.split()) in text, cls.__name__
+
+
+def test_the_classifiers_state_their_auto_budget():
+    from skfashion import ANNClassifier, CNNClassifier
+    from skfashion._fit_plan import MIN_BATCH_SIZE, MIN_STEPS_PER_EPOCH
+
+    for cls in (ANNClassifier, CNNClassifier):
+        auto = cls._auto_budget
+        blocks = _parameter_blocks(cls.__doc__)
+        epochs = " ".join(blocks["epochs"].split())
+        batch = " ".join(blocks["batch_size"].split())
+        assert f'``"auto"``: {auto.epochs}, or on smaller data' in epochs
+        assert f"as many as make {auto.min_steps:,} optimizer steps" in epochs
+        assert f'``"auto"``: {auto.batch_size}, or 1/{MIN_STEPS_PER_EPOCH} ' in batch
+        assert f"({MIN_BATCH_SIZE} at least)" in batch

@@ -312,12 +312,12 @@ TRAINING_CASES = [
     ("dropout", 1.5, "a float in the range [0.0, 1.0)"),
     ("dropout", -0.1, "a float in the range [0.0, 1.0)"),
     ("dropout", True, "a float in the range [0.0, 1.0)"),
-    ("epochs", 0, "an int in the range [1, inf)"),
-    ("epochs", 2.5, "an int in the range [1, inf)"),
-    ("epochs", 2.0, "an int in the range [1, inf)"),
-    ("epochs", True, "an int in the range [1, inf)"),
-    ("batch_size", 0, "an int in the range [1, inf)"),
-    ("batch_size", None, "an int in the range [1, inf)"),
+    ("epochs", 0, "an int in the range [1, inf) or a str among {'auto'}"),
+    ("epochs", 2.5, "an int in the range [1, inf) or a str among {'auto'}"),
+    ("epochs", 2.0, "an int in the range [1, inf) or a str among {'auto'}"),
+    ("epochs", True, "an int in the range [1, inf) or a str among {'auto'}"),
+    ("batch_size", 0, "an int in the range [1, inf) or a str among {'auto'}"),
+    ("batch_size", None, "an int in the range [1, inf) or a str among {'auto'}"),
     ("learning_rate", 0, "a float in the range (0.0, inf)"),
     ("learning_rate", -1e-3, "a float in the range (0.0, inf)"),
     ("learning_rate", np.inf, "a float in the range (0.0, inf)"),
@@ -391,6 +391,7 @@ ANN_CASES = [
     ("activation", None, "a str naming a Keras activation ('relu', 'gelu', ...)"),
 ]
 POSITIVE = "an int in the range [1, inf)"
+POSITIVE_OR_AUTO = "an int in the range [1, inf) or a str among {'auto'}"
 CNN_CASES = [
     ("filters", (), SIZES),
     ("filters", (8, 0), SIZES),
@@ -474,17 +475,22 @@ def test_early_stopping_bool_says_to_pass_the_patience():
         (
             CNNClassifier,
             {"fit__batch_size": 0},
-            _message("fit__batch_size", "CNNClassifier", POSITIVE, 0),
+            _message("fit__batch_size", "CNNClassifier", POSITIVE_OR_AUTO, 0),
         ),
         (
             ANNClassifier,
             {"fit__epochs": 0},
-            _message("fit__epochs", "ANNClassifier", POSITIVE, 0),
+            _message("fit__epochs", "ANNClassifier", POSITIVE_OR_AUTO, 0),
         ),
         (
             ANNClassifier,
             {"predict__batch_size": None},
             _message("predict__batch_size", "ANNClassifier", POSITIVE, None),
+        ),
+        (
+            CNNClassifier,
+            {"predict__batch_size": "auto"},
+            _message("predict__batch_size", "CNNClassifier", POSITIVE, "auto"),
         ),
         (
             ANNClassifier,
@@ -773,3 +779,38 @@ def test_fetch_keeps_its_signature_and_one_table():
     params = inspect.signature(fetch_fashion_mnist).parameters
     assert sorted(fetch_fashion_mnist._parameter_constraints) == sorted(params)
     assert all(p.kind is p.KEYWORD_ONLY for p in params.values())
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (
+            {"optimizer__learning_rate": -1},
+            _message(
+                "optimizer__learning_rate",
+                "ANNClassifier",
+                "a float in the range (0.0, inf) or an instance of "
+                "'keras.optimizers.schedules.LearningRateSchedule'",
+                -1,
+            ),
+        ),
+        (
+            {"optimizer__weight_decay": -0.1},
+            _message(
+                "optimizer__weight_decay",
+                "ANNClassifier",
+                "a float in the range [0.0, inf) or None",
+                -0.1,
+            ),
+        ),
+    ],
+)
+def test_a_negative_routed_learning_rate_or_decay_is_refused(params, message):
+    X, y = np.zeros((6, 4)), np.arange(6) % 2
+    with pytest.raises(InvalidParameterError, match=message):
+        ANNClassifier(**params).fit(X, y)
+    # Other optimizer arguments are Keras' to check; a schedule is welcome.
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.9)
+    ANNClassifier(
+        hidden_layer_sizes=(4,), epochs=1, optimizer__learning_rate=schedule
+    ).fit(X, y)
