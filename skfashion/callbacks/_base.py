@@ -11,10 +11,10 @@ On each copy that has them, it then calls:
     validated yet, possibly images of shape (n, h, w) or a DataFrame), and
     the fit's run id: the time the fit started and random digits, the same
     for every callback of the fit and kept while training continues
-    (``warm_start``, ``partial_fit``). :func:`._run.run_dir` turns it into
-    the fit's run folder. The classifier's fitted attributes
-    (``classes_``, ``n_features_in_``, the model) exist from
-    ``on_train_begin`` on, not yet here.
+    (``warm_start``, ``partial_fit``). :func:`._run.run_name` turns it into
+    the name of the fit's run folder under ``log_dir``. The classifier's
+    fitted attributes (``classes_``, ``n_features_in_``, the model) exist
+    from ``on_train_begin`` on, not yet here.
 
 ``clear_fit_context()``
     after training, whether it succeeded or failed, so that writers opened
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import keras
 
-from ._run import run_dir
+from ._run import run_name
 
 __all__ = ["FitContextCallback"]
 
@@ -91,7 +91,7 @@ class FitContextCallback(keras.callbacks.Callback):
         estimator = getattr(self, "_estimator", None)
         if estimator is None:
             return Path(self.log_dir)
-        return run_dir(self.log_dir, estimator, self._run_id)
+        return Path(self.log_dir) / run_name(estimator, self._run_id)
 
     # ------------------------------------------------------ copying, repr
     def __getstate__(self):

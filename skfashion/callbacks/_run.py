@@ -21,9 +21,8 @@ import hashlib
 import inspect
 import numbers
 import re
-from pathlib import Path
 
-__all__ = ["IGNORED_PARAMS", "run_dir", "run_name"]
+__all__ = ["IGNORED_PARAMS", "run_name"]
 
 # Longer parameter texts are replaced by their hash: run names must stay
 # readable in TensorBoard's run list and usable as folder names.
@@ -32,26 +31,6 @@ MAX_PARAMS_CHARS = 96
 #: Parameters that say nothing about the model or its training: left out of
 #: run names and of the hyperparameters logged for TensorBoard's HParams tab.
 IGNORED_PARAMS = frozenset({"callbacks", "verbose"})
-
-
-def run_dir(log_dir, estimator, run_id: str) -> Path:
-    """The run folder of a fit of ``estimator`` under ``log_dir``.
-
-    Parameters
-    ----------
-    log_dir : str or path-like
-        The folder holding the run folders.
-    estimator : KerasClassifierBase
-        A skfashion classifier being fitted.
-    run_id : str
-        The fit's run id, as the classifier gives it to its callbacks.
-
-    Returns
-    -------
-    run_dir : Path
-        ``log_dir / run_name(estimator, run_id)`` (not created here).
-    """
-    return Path(log_dir) / run_name(estimator, run_id)
 
 
 def run_name(estimator, run_id: str) -> str:
