@@ -33,7 +33,7 @@ from pathlib import Path
 
 import keras
 
-from ._run import run_name
+from ._run import run_name, same_value
 
 __all__ = ["FitContextCallback"]
 
@@ -113,13 +113,6 @@ class FitContextCallback(keras.callbacks.Callback):
             f"{p.name}={getattr(self, p.name)!r}"
             for p in parameters
             if p.default is inspect.Parameter.empty
-            or not _same(getattr(self, p.name, p.default), p.default)
+            or not same_value(getattr(self, p.name, p.default), p.default)
         ]
         return f"{type(self).__name__}({', '.join(changed)})"
-
-
-def _same(a, b) -> bool:
-    try:
-        return bool(a == b)
-    except Exception:  # arrays: compared by identity
-        return a is b

@@ -22,7 +22,7 @@ import inspect
 import numbers
 import re
 
-__all__ = ["IGNORED_PARAMS", "run_name"]
+__all__ = ["IGNORED_PARAMS", "run_name", "same_value"]
 
 # Longer parameter texts are replaced by their hash: run names must stay
 # readable in TensorBoard's run list and usable as folder names.
@@ -70,17 +70,23 @@ def _non_default_params(estimator) -> dict:
     return {
         key: value
         for key, value in sorted(estimator.get_params(deep=False).items())
-        if key not in IGNORED_PARAMS and not _equal(value, defaults.get(key, _MISSING))
+        if key not in IGNORED_PARAMS
+        and not same_value(value, defaults.get(key, _MISSING))
     }
 
 
 _MISSING = object()  # the default of a routed parameter, which has none
 
 
-def _equal(a, b) -> bool:
+def same_value(a, b) -> bool:
+    """Whether parameter value ``a`` equals ``b``, for example its default.
+
+    Values without a single truth value for ``==`` (arrays) are compared by
+    identity instead.
+    """
     try:
         return bool(a == b)
-    except Exception:  # arrays and other values without a single truth value
+    except Exception:
         return a is b
 
 
