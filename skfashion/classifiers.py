@@ -71,8 +71,9 @@ default="adamw"
         out to report ``val_loss`` and ``val_accuracy`` in ``history_``.
     early_stopping : int or None, default=None
         The patience: if set (1 or more), stop when the validation loss (the
-        training loss without a validation split) has not improved for this
-        many epochs, and keep the best weights. None trains all ``epochs``.
+        training loss without ``validation_split`` or ``validation_data``)
+        has not improved for this many epochs, and keep the best weights.
+        None trains all ``epochs``.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, as in scikit-learn: a dict maps class labels
         to weights >= 0 (a class not in it weighs 1), ``"balanced"`` weighs
@@ -333,8 +334,9 @@ default="adamw"
         out to report ``val_loss`` and ``val_accuracy`` in ``history_``.
     early_stopping : int or None, default=None
         The patience: if set (1 or more), stop when the validation loss (the
-        training loss without a validation split) has not improved for this
-        many epochs, and keep the best weights. None trains all ``epochs``.
+        training loss without ``validation_split`` or ``validation_data``)
+        has not improved for this many epochs, and keep the best weights.
+        None trains all ``epochs``.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, as in scikit-learn: a dict maps class labels
         to weights >= 0 (a class not in it weighs 1), ``"balanced"`` weighs
