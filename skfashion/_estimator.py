@@ -42,6 +42,7 @@ from ._param_validation import (
     validated_fit,
 )
 from ._pipeline import array_dataset, epoch_batches
+from ._schedules import Triangular
 from ._wrapper import ScikerasClassifier, without_single_replica_all_reduce
 
 __all__ = ["KerasClassifierBase", "check_rows", "from_fitted"]
@@ -88,7 +89,7 @@ class KerasClassifierBase(ScikerasClassifier):
             InstanceOf(keras.optimizers.Optimizer, "keras.optimizers.Optimizer"),
         ],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "lr_schedule": [StrOptions(["cosine", "constant"])],
+        "lr_schedule": [StrOptions(["cosine", "constant", "triangular"])],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions(["auto"])],
@@ -233,6 +234,8 @@ class KerasClassifierBase(ScikerasClassifier):
     def _learning_rate(self, schedule_steps: int):
         if self.lr_schedule == "constant":
             return self.learning_rate
+        if self.lr_schedule == "triangular":
+            return Triangular(self.learning_rate, total_steps=schedule_steps)
         # "cosine", the only other value _parameter_constraints allows.
         return keras.optimizers.schedules.CosineDecay(
             self.learning_rate, decay_steps=max(1, schedule_steps)

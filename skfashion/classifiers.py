@@ -47,11 +47,13 @@ default="adamw"
         ``optimizer__<name>``, for example ``optimizer__weight_decay=1e-4``.
     learning_rate : float, default=4e-3
         The initial learning rate.
-    lr_schedule : {"cosine", "constant"}, default="cosine"
+    lr_schedule : {"cosine", "triangular", "constant"}, default="cosine"
         ``"cosine"`` decays the learning rate to 0 along a cosine over the
         ``epochs`` of a fit, which converges faster than a constant rate.
-        With ``partial_fit`` it spans ``epochs`` calls, then stays at 0: use
-        ``"constant"`` for open-ended training.
+        ``"triangular"`` climbs linearly from 0 to ``learning_rate`` over the
+        first fifth of the steps, then descends linearly to 0: the warm-up
+        makes a high peak safe. With ``partial_fit`` either spans ``epochs``
+        calls, then stays at 0: use ``"constant"`` for open-ended training.
     weight_decay : float, default=1e-4
         Decoupled weight decay applied by the optimizer; 0 disables it.
     label_smoothing : float, default=0.1
@@ -310,11 +312,13 @@ default="adamw"
         ``optimizer__<name>``, for example ``optimizer__weight_decay=1e-4``.
     learning_rate : float, default=2e-3
         The initial learning rate.
-    lr_schedule : {"cosine", "constant"}, default="cosine"
+    lr_schedule : {"cosine", "triangular", "constant"}, default="cosine"
         ``"cosine"`` decays the learning rate to 0 along a cosine over the
         ``epochs`` of a fit, which converges faster than a constant rate.
-        With ``partial_fit`` it spans ``epochs`` calls, then stays at 0: use
-        ``"constant"`` for open-ended training.
+        ``"triangular"`` climbs linearly from 0 to ``learning_rate`` over the
+        first fifth of the steps, then descends linearly to 0: the warm-up
+        makes a high peak safe. With ``partial_fit`` either spans ``epochs``
+        calls, then stays at 0: use ``"constant"`` for open-ended training.
     weight_decay : float, default=1e-4
         Decoupled weight decay applied by the optimizer; 0 disables it.
     label_smoothing : float, default=0.1

@@ -738,7 +738,10 @@ def test_train_help_shows_the_classifiers_defaults(capsys):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())  # undo the line wrapping
     ann, cnn = ANNClassifier(), CNNClassifier()
-    assert f"(default: ANN {ann.batch_size}, CNN {cnn.batch_size})" in text
+    assert f"(default: ANN {ann.learning_rate}, CNN {cnn.learning_rate})" in text
+    # The same default for both is said once.
+    assert ann.batch_size == cnn.batch_size == "auto"
+    assert "images per gradient step (default: auto)" in text
     assert f"(default: {' '.join(map(str, cnn.filters))})" in text
     assert "estimator_default" not in text
 
