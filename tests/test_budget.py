@@ -91,3 +91,17 @@ def test_a_fit_reports_what_it_trained_and_its_schedule_spans_it():
     ).fit(X, y)
     assert early.n_iter_ == len(early.history_["loss"]) < 50
     assert early.n_steps_ == early.n_iter_ * 5
+
+
+def test_the_triangular_schedule_spans_the_fit():
+    from skfashion._schedules import Triangular
+
+    schedule = Triangular(0.1, total_steps=100)
+    rates = [float(schedule(step)) for step in (0, 10, 20, 60, 100, 150)]
+    assert rates == pytest.approx([0.0, 0.05, 0.1, 0.05, 0.0, 0.0])
+    X, y = _blobs(40)
+    est = ANNClassifier(
+        hidden_layer_sizes=(8,), epochs=3, batch_size=10, lr_schedule="triangular"
+    ).fit(X, y)
+    config = est.model_.optimizer.get_config()["learning_rate"]["config"]
+    assert config["total_steps"] == est.n_steps_ == 12
