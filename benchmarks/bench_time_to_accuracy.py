@@ -32,6 +32,10 @@ Options
         REF units at which to read each recipe's accuracy (default: 45).
     ``--json PATH``
         Also write every fit's record to PATH.
+    ``--merge PATH [PATH ...]``
+        Train nothing: print the table of the records of earlier runs'
+        ``--json`` files (for example one seed per core, each run with its own
+        REF), each fit's cost in its own run's REF units.
 
 Pin the run to a core with ``taskset`` and run nothing else on it: REF is
 measured before the first fit and after the last, on the same core.
@@ -99,17 +103,28 @@ def accuracy_at(points: list[tuple[float, float]], cost: float) -> float | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("recipes", nargs="+", metavar="RECIPE")
+    parser.add_argument("recipes", nargs="*", metavar="RECIPE")
     parser.add_argument("--epochs", nargs="+", type=int, default=[10, 15])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--targets", nargs="+", type=float, default=[92.8, 93.3])
     parser.add_argument("--budget", type=float, default=45.0)
     parser.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE")
     parser.add_argument("--json", help="write every fit's record to this file")
+    parser.add_argument("--merge", nargs="+", metavar="PATH")
     args = parser.parse_args()
     common = parse_assignments(args.set)
     recipes = [parse_recipe(text) for text in args.recipes]
 
+    if args.merge:
+        records = []
+        for path in args.merge:
+            with open(path) as file:
+                run = json.load(file)
+            records += [{**r, "ref": r["fit_s"] / run["ref_s"]} for r in run["fits"]]
+        names = list(dict.fromkeys(r["recipe"] for r in records))
+        epochs_list = sorted({r["epochs"] for r in records})
+        print_table(*_table(records, names, epochs_list, args))
+        return
     X, y, X_val, y_val, _, ref_data = load_data(select=True, n_train=None)
     refs = [measure_ref(*ref_data)]
     print(f"# REF (before): {refs[0]:.2f} s", flush=True)
@@ -131,18 +146,33 @@ def main() -> None:
     refs.append(measure_ref(*ref_data))
     ref_s = statistics.mean(refs)
     print(f"# REF (after): {refs[1]:.2f} s", flush=True)
+    for record in records:
+        record["ref"] = record["fit_s"] / ref_s
+    names = [name for name, _ in recipes]
+    print_table(*_table(records, names, sorted(args.epochs), args))
+    print(
+        f"REF = {ref_s:.2f} s (before {refs[0]:.2f} s, after {refs[1]:.2f} s); "
+        "medians over the seeds; costs interpolated between budgets."
+    )
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump({"ref_s": ref_s, "fits": records}, file)
 
+
+def _table(records: list[dict], names: list[str], epochs_list: list[int], args):
     header = ["recipe", "epochs", "val acc", "fit REF"]
     header += [f"REF to {t}%" for t in args.targets] + [f"acc @ {args.budget:g} REF"]
     rows = []
-    for name, _ in recipes:
+    for name in names:
         points = []
-        for epochs in sorted(args.epochs):
+        for epochs in epochs_list:
             group = [
                 r for r in records if r["recipe"] == name and r["epochs"] == epochs
             ]
+            if not group:
+                continue
             accuracy = statistics.median(r["accuracy"] for r in group)
-            cost = statistics.median(r["fit_s"] for r in group) / ref_s
+            cost = statistics.median(r["ref"] for r in group)
             points.append((cost, accuracy))
             each = "/".join(f"{r['accuracy']:.2f}" for r in group)
             rows.append([name, epochs, f"{accuracy:.2f} ({each})", f"{cost:.1f}"])
@@ -153,14 +183,7 @@ def main() -> None:
         rows[-1].append(f"{at_budget:.2f}" if at_budget is not None else "-")
         for row in rows[-len(points) : -1]:
             row += [""] * (len(args.targets) + 1)
-    print_table(header, rows)
-    print(
-        f"REF = {ref_s:.2f} s (before {refs[0]:.2f} s, after {refs[1]:.2f} s); "
-        "medians over the seeds; costs interpolated between budgets."
-    )
-    if args.json:
-        with open(args.json, "w") as file:
-            json.dump({"ref_s": ref_s, "fits": records}, file)
+    return header, rows
 
 
 if __name__ == "__main__":
