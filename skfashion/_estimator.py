@@ -485,6 +485,7 @@ class KerasClassifierBase(ScikerasClassifier):
             fit_kwargs=kwargs,
             architecture=self._architecture,
             auto_budget=self._auto_budget,
+            run_id=self.__dict__.get("_run_id"),
         )
         return self._train(plan, X, y)
 
@@ -522,6 +523,7 @@ class KerasClassifierBase(ScikerasClassifier):
             partial=True,
             architecture=self._architecture,
             auto_budget=self._auto_budget,
+            run_id=self.__dict__.get("_run_id"),
         )
         return self._train(plan, X, y)
 
@@ -553,6 +555,7 @@ class KerasClassifierBase(ScikerasClassifier):
             fresh=True,
             architecture=self._architecture,
             auto_budget=self._auto_budget,
+            run_id=self.__dict__.get("_run_id"),
         )
         model = self._build_network(plan)
         self._compile(model, plan)

@@ -200,6 +200,7 @@ def plan_fit(
     fresh: bool = False,
     architecture=None,
     auto_budget: AutoBudget | None = None,
+    run_id: str | None = None,
 ) -> FitPlan:
     """Check the data and decide everything a fit needs, changing nothing.
 
@@ -226,6 +227,9 @@ def plan_fit(
         overrides, and what the data decide. Called for a new network only.
     auto_budget : AutoBudget, default=None
         What ``"auto"`` epochs and batch size mean for the classifier.
+    run_id : str, default=None
+        The run id of the fit that training continues, if any: its logs go
+        on in the same run folder.
 
     Returns
     -------
@@ -302,7 +306,6 @@ def plan_fit(
     keras_args = {"verbose": estimator.verbose}
     keras_args.update({k: v for k, v in given.items() if k not in _PLANNED})
 
-    run_id = getattr(estimator, "_run_id", None)
     if not (continues and current_epoch > 0 and run_id):
         run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     return FitPlan(

@@ -16,8 +16,10 @@ __all__ = ["FAST_PREDICT_MAX_ROWS", "PREDICT_BATCH_SIZE", "predict_rows"]
 # faster for one image than keras.Model.predict, which builds a data pipeline
 # and a progress loop on every call. Larger inputs keep Keras' batched loop.
 FAST_PREDICT_MAX_ROWS = 2048
-# The batch size of predictions on more rows: a classifier's
-# predict__batch_size overrides it.
+# The rows of one forward pass in predictions on more rows (a classifier's
+# predict__batch_size overrides it), in LayerTransformer and in the
+# batch-normalization statistics: it bounds the memory of the layers' maps
+# (a default CNN's first convolution holds 16 values per pixel).
 PREDICT_BATCH_SIZE = 1024
 
 # model -> its traced inference function. Kept outside the estimator so that

@@ -16,13 +16,10 @@ from sklearn.utils.validation import (
 )
 
 from . import _inspect
+from ._inference import PREDICT_BATCH_SIZE
 from ._param_validation import Constraint, check_parameters, validated_fit
 
 __all__ = ["LayerTransformer"]
-
-# Rows per forward pass in transform: bounds the memory of the layers before
-# the one read (a default CNN's first convolution holds 16 values per pixel).
-_BATCH_SIZE = 1024
 
 
 class _SkfashionClassifier(Constraint):
@@ -263,7 +260,7 @@ class LayerTransformer(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, **self._input_checks())
         model, rows = _inspect.model_and_input(self.estimator_, X)
         outputs = _inspect.activations(
-            model, rows, [self.layer_], batch_size=_BATCH_SIZE
+            model, rows, [self.layer_], batch_size=PREDICT_BATCH_SIZE
         )[self.layer_]
         return outputs.reshape(len(outputs), -1).astype(np.float32, copy=False)
 

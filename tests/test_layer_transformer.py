@@ -115,7 +115,7 @@ def test_default_layer_of_the_ann_is_the_last_hidden_activation(data, dropout, a
 def test_transform_in_batches_is_the_same(cnn_features, data, monkeypatch):
     X, _ = data
     whole = cnn_features.transform(X)
-    monkeypatch.setattr(skfashion._layer_transformer, "_BATCH_SIZE", 7)
+    monkeypatch.setattr(skfashion._layer_transformer, "PREDICT_BATCH_SIZE", 7)
     assert_allclose(cnn_features.transform(X), whole, rtol=1e-5, atol=1e-6)
 
 
