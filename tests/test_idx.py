@@ -338,7 +338,12 @@ def test_predict_checks_an_idx_header_before_reading_its_data(
 
     run = tmp_path / "run"
     run.mkdir()
-    (run / "estimator.json").write_text("{}")  # never read: the input fails first
+    # What a saved CNN's JSON says of its input; the network itself is never
+    # loaded: the input fails first.
+    (run / "estimator.json").write_text(
+        '{"n_features_in": 784, "image_shape": [28, 28, 1]}'
+    )
+    (run / "model.keras").write_bytes(b"never read")
     path = tmp_path / "images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(_header(code, dims) + bytes(1 << 20)))
     status, peak = _peak_of(lambda: main(["predict", str(run), str(path)]))

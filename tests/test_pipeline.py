@@ -111,5 +111,5 @@ def test_estimator_validates_on_the_last_rows(fashion_home):
     accuracy = np.mean(est.predict(X[split_at:]) == y[split_at:])
     assert est.history_["val_accuracy"][-1] == pytest.approx(accuracy, abs=1e-6)
     # and the training rows only were used for the steps taken
-    steps = int(np.ceil(split_at / est.batch_size))
+    steps = int(np.ceil(split_at / est.batch_size_))
     assert int(est.model_.optimizer.iterations.numpy()) == steps

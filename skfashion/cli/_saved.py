@@ -8,11 +8,20 @@ checked, so that its start-up lines stay hidden.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import numpy as np
 
-from .._run_folder import METRICS_FILE, classification_text, image_shape, load_run
+from .._run_folder import (
+    METADATA_FILE,
+    METRICS_FILE,
+    classification_text,
+    image_shape,
+    load_run,
+    model_folders,
+    read_json,
+)
 from ._common import (
     CommandError,
     add_subset_options,
@@ -174,6 +183,7 @@ def add_predict_parser(commands) -> None:
 
 def _predict(args) -> None:
     _check_inputs(args.images)
+    _check_idx_headers(args.images, _declared_inputs(args.run_dir))
     run = _load_models(args.run_dir)
     inputs = {}  # (image shape, n_features) -> (names, rows)
     for model_name, model in run.models.items():
@@ -235,10 +245,17 @@ def _read_idx_images(path: Path, shape, n_features: int) -> np.ndarray:
     """
     from skfashion.datasets import read_idx, read_idx_header
 
+    _check_idx_header(path, *read_idx_header(path), shape, n_features)
+    return read_idx(path).reshape(-1, n_features)
+
+
+def _check_idx_header(path: Path, dtype, found, shape, n_features: int) -> None:
+    """That an IDX header declares images a model of ``shape`` takes.
+
+    The header first: a small gzip file can declare (and expand to)
+    gigabytes of anything, so the data is read only once it is images.
+    """
     one = [] if shape is None else [shape, shape[:2]] if shape[2] == 1 else [shape]
-    # The header first: a small gzip file can declare (and expand to)
-    # gigabytes of anything, so the data is read only once it is images.
-    dtype, found = read_idx_header(path)
     if found in one:
         found = (1, *found)
     each = [*one, (n_features,)]
@@ -250,4 +267,42 @@ def _read_idx_images(path: Path, shape, n_features: int) -> np.ndarray:
             f"uint8 images of shape {shapes}, as this model takes {takes}"
             + (f"; or one image of shape {one[-1]}." if one else ".")
         )
-    return read_idx(path).reshape(-1, n_features)
+
+
+def _declared_inputs(run_dir: Path) -> list[tuple]:
+    """(image shape, n_features) of each saved model, from its JSON alone.
+
+    Read before TensorFlow starts and before any network is loaded, so that
+    an IDX input of the wrong kind is refused from its header at once. A
+    model whose JSON does not say is left out (loading it will report why).
+    """
+    try:
+        folders = model_folders(run_dir)
+    except (OSError, ValueError, CommandError):
+        return []
+    declared = []
+    for folder in folders.values():
+        metadata = read_json(folder / METADATA_FILE) or {}
+        n_features, shape = metadata.get("n_features_in"), metadata.get("image_shape")
+        if not isinstance(n_features, int):
+            continue
+        recorded = ((read_json(folder / METRICS_FILE) or {}).get("data") or {}).get(
+            "image_shape"
+        )
+        if shape is None and isinstance(recorded, list):
+            shape = recorded if math.prod(recorded) == n_features else None
+        if shape is None and math.isqrt(n_features) ** 2 == n_features:
+            shape = (math.isqrt(n_features),) * 2 + (1,)
+        declared.append((None if shape is None else tuple(shape), n_features))
+    return declared
+
+
+def _check_idx_headers(paths: list[Path], declared: list[tuple]) -> None:
+    """Refuse IDX inputs that no saved model takes, from their headers."""
+    from skfashion.datasets import read_idx_header
+
+    for path in paths:
+        if _is_idx(path):
+            dtype, found = read_idx_header(path)
+            for shape, n_features in declared:
+                _check_idx_header(path, dtype, found, shape, n_features)
