@@ -13,7 +13,8 @@ median validation accuracy over the seeds and the median fit time in REF
 units (see ``bench_classifiers.py``). From those points, by linear
 interpolation between consecutive budgets, it gives the REF units the recipe
 needs to reach each target (``--targets``, default 92.8% and 93.3%;
-">" the largest budget when no budget reaches it) and its accuracy at the
+">" the largest budget when no budget reaches it, "<=" the smallest when
+it reaches it already) and its accuracy at the
 default's budget (``--budget``, 45 REF units; "-" outside the budgets
 measured).
 
@@ -177,9 +178,17 @@ def _table(records: list[dict], names: list[str], epochs_list: list[int], args):
             each = "/".join(f"{r['accuracy']:.2f}" for r in group)
             rows.append([name, epochs, f"{accuracy:.2f} ({each})", f"{cost:.1f}"])
         points.sort()
-        reached = [crossing(points, t) for t in args.targets]
+        reached = []
+        for target in args.targets:
+            cost = crossing(points, target)
+            if cost is None:
+                reached.append(f"> {points[-1][0]:.0f}")
+            elif points[0][1] >= target:  # the smallest budget reached it already
+                reached.append(f"<= {cost:.1f}")
+            else:
+                reached.append(f"{cost:.1f}")
         at_budget = accuracy_at(points, args.budget)
-        rows[-1] += [f"{c:.1f}" if c else f"> {points[-1][0]:.0f}" for c in reached]
+        rows[-1] += reached
         rows[-1].append(f"{at_budget:.2f}" if at_budget is not None else "-")
         for row in rows[-len(points) : -1]:
             row += [""] * (len(args.targets) + 1)
