@@ -88,9 +88,9 @@ if tiny:
 # ``shuffle=True`` draws each training subset at random from the training
 # images (the smaller subsets are part of the larger ones);
 # ``return_times=True`` adds the fit times. With one split, each size is
-# one fit per model. On the smaller subsets MLPClassifier stops at its
-# ``max_iter`` (200 epochs) before its training loss settles, and warns;
-# the warnings are silenced here.
+# one fit per model. MLPClassifier often stops at its ``max_iter`` (200
+# epochs) before its training loss settles, and says so with a
+# ``ConvergenceWarning``; the warnings are silenced here.
 curves = {}
 for name, model in models.items():
     with warnings.catch_warnings():
@@ -116,9 +116,9 @@ for i, size in enumerate(sizes):
 # The test accuracy and the fit time of each model by training-set size.
 # The CNN, whose convolutions share their weights across the image, learns
 # the most from few images. skfashion's networks pay for their accuracy on
-# small data with fits of a few thousand optimizer steps whatever the
-# number of images (their batches grow with the data), where
-# MLPClassifier's fits shrink with the data.
+# small data: their fits make a few thousand optimizer steps whatever the
+# number of images (only the batches grow with the data), where
+# MLPClassifier's fit time grows with the number of images.
 fig, (ax_score, ax_time) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
 for name, (accuracy, seconds) in curves.items():
     ax_score.plot(sizes, accuracy, marker="o", label=name)

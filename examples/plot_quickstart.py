@@ -70,10 +70,11 @@ print(model)
 
 # %%
 # The defaults ``epochs="auto"`` and ``batch_size="auto"`` follow the size
-# of the training set: on all 60,000 images a fit makes 25 passes over the
-# data in batches of 512; on a few thousand it takes smaller batches and
-# more passes, so that it still trains enough. The fitted classifier tells
-# what it did:
+# of the training set: on a few thousand images a fit takes smaller batches
+# and more passes over the data than on all 60,000, so that it still makes
+# enough optimizer steps (the parameters ``epochs`` and ``batch_size`` of
+# :class:`~skfashion.ANNClassifier` say how many). The fitted classifier
+# tells what it did:
 ann = model[-1]
 print(f"{ann.n_iter_} epochs of batches of {ann.batch_size_}: {ann.n_steps_} steps")
 

@@ -39,7 +39,7 @@ first 3,000 training images only, logging into a temporary folder.
 # training images, which gives the validation curves and the probe images of
 # the projector. ``epochs=10`` makes ten points on each curve and ten
 # snapshots in the Projector (the default, ``epochs="auto"``, would train
-# about twice as long on these 9,000 images).
+# longer on these 9,000 images).
 import io
 from pathlib import Path
 
