@@ -4,7 +4,10 @@ Build: ``python -m sphinx -W -b html docs docs/_build/html``. The example
 gallery is built from ``examples/`` without running the examples, unless
 ``SKFASHION_DOCS_RUN_EXAMPLES=1`` is set (then each example trains on the
 full data, as long as the fits of docs/benchmarks.rst; add
-``SKFASHION_EXAMPLES_QUICK=1`` to train on small subsets instead).
+``SKFASHION_EXAMPLES_QUICK=1``, as CI does, to train the same estimators
+on subsets instead, typically the first 3,000 training images). The
+examples read these variables in ``# sphinx_gallery_start_ignore`` blocks,
+which the rendered pages leave out.
 """
 
 import os
