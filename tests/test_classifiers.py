@@ -111,7 +111,8 @@ def test_cnn_image_shape(fashion):
 
 def test_pool_first(fashion):
     X, y, X_test, _ = fashion
-    cnn = CNNClassifier(pool_first=True, **SMALL_CNN).fit(X, y)
+    normalized = {**SMALL_CNN, "batch_normalization": True}
+    cnn = CNNClassifier(pool_first=True, **normalized).fit(X, y)
     names = [layer.name for layer in cnn.model_.layers]
     assert names.index("pool1") == names.index("conv1") + 1
     assert names.index("conv1_bn") == names.index("pool1") + 1
@@ -119,7 +120,7 @@ def test_pool_first(fashion):
     assert cnn.model_.get_layer("conv1_bn").output.shape[1:] == (14, 14, 8)
     assert cnn.model_.get_layer("conv2_relu").output.shape[1:] == (7, 7, 16)
     # With two convolutions per block, only the last one is pooled first.
-    deep = CNNClassifier(pool_first=True, convs_per_block=2, **SMALL_CNN)
+    deep = CNNClassifier(pool_first=True, convs_per_block=2, **normalized)
     layers = deep.fit(X[:64], y[:64]).model_.layers
     names = [layer.name for layer in layers]
     assert names.index("pool1") == names.index("conv1_2") + 1

@@ -344,7 +344,7 @@ TRAINING_CASES = [
         "a dict with each value a float in the range [0.0, inf), a str among "
         "{'balanced'} or None",
     ),
-    ("lr_schedule", "linear", "a str among {'cosine', 'constant'}"),
+    ("lr_schedule", "linear", "a str among {'cosine', 'constant', 'triangular'}"),
     *[
         (
             "optimizer",

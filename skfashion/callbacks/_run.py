@@ -25,8 +25,10 @@ import re
 __all__ = ["IGNORED_PARAMS", "run_name", "same_value"]
 
 # Longer parameter texts are replaced by their hash: run names must stay
-# readable in TensorBoard's run list and usable as folder names.
-MAX_PARAMS_CHARS = 96
+# readable in TensorBoard's run list and usable as folder names. 128 leaves
+# room for about six parameters (``batch_normalization=True`` alone takes 24)
+# and keeps names far below the 255 bytes of common file systems.
+MAX_PARAMS_CHARS = 128
 
 #: Parameters that say nothing about the model or its training: left out of
 #: run names and of the hyperparameters logged for TensorBoard's HParams tab.
