@@ -69,7 +69,7 @@ images, labels = test.data[index], test.target[index]
 # Grad-CAM
 # --------
 # Grad-CAM weighs each feature map of the CNN's last convolution (after its
-# batch normalization and ReLU) by how much the predicted class's score
+# batch normalization, if any, and ReLU) by how much the predicted class's score
 # rises with it, sums them and keeps the positive part: the regions that
 # speak for the class. The maps are as coarse as that layer (14x14, resized
 # to the image), drawn over the image from blue (nothing) to red (the most).

@@ -10,7 +10,7 @@ plus its bias.
 
 - ``"gradcam"`` (Selvaraju et al., 2017, "Grad-CAM: Visual Explanations
   from Deep Networks via Gradient-based Localization"): the feature maps of
-  the last convolution, taken after its batch normalization and ReLU (the
+  the last convolution, taken after its batch normalization (if any) and ReLU (the
   maps the rest of the network sees: ``conv2_relu`` in the default
   CNNClassifier, pooled first with ``pool_first=True``), weighted by the
   mean gradient of the class score over each map, summed, passed through a

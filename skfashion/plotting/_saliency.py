@@ -61,7 +61,7 @@ def plot_saliency(
     (its logit), as Grad-CAM does:
 
     - ``method="gradcam"`` (Selvaraju et al., 2017), for a CNN: the feature
-      maps of the last convolution, after its batch normalization and ReLU
+      maps of the last convolution, after its batch normalization (if any) and ReLU
       (``conv2_relu`` in the default :class:`~skfashion.CNNClassifier`),
       weighted by the mean gradient of the class score over each map,
       summed, kept where positive, and resized bilinearly to the image. It
