@@ -74,17 +74,21 @@ def read_events(run_dir: Path) -> dict[str, Events]:
         str(run_dir), size_guidance={event_accumulator.TENSORS: 0}
     ).Reload()
     # tf.summary (TF 2) writes every summary as a tensor; the plugin name
-    # tells scalars from histograms.
+    # tells scalars from histograms. The reader takes a folder's event files
+    # in the order of their names, whose last number (a counter of writers in
+    # the process) sorts as text: "10" before "9". A continued fit writes a
+    # second file, so the events are put back in the order they were written.
+    events = {
+        tag: sorted(reader.Tensors(tag), key=lambda event: event.wall_time)
+        for tag in reader.Tags()["tensors"]
+    }
     return {
         tag: Events(
             reader.SummaryMetadata(tag).plugin_data.plugin_name,
-            [event.step for event in reader.Tensors(tag)],
-            [
-                tensor_util.make_ndarray(event.tensor_proto)
-                for event in reader.Tensors(tag)
-            ],
+            [event.step for event in tagged],
+            [tensor_util.make_ndarray(event.tensor_proto) for event in tagged],
         )
-        for tag in reader.Tags()["tensors"]
+        for tag, tagged in events.items()
     }
 
 
