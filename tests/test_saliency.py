@@ -150,7 +150,7 @@ def test_gradient_map_is_the_class_scores_gradient(name, request, data):
 
     # In float64: in float32 the logits' rounding (about 1e-6) swamps the
     # difference quotient of small gradients, and how much depends on the
-    # number of threads (2 of 40 pixels were checkable in one CI run).
+    # number of threads (7 of 40 pixels were checkable in one CI run).
     scores = float64_logits(model)
     rows = rows.astype(np.float64)
     eps = 1e-4
