@@ -16,8 +16,8 @@ random_state=seed)``; all of them at the largest size) and scored on the
 - ``cnn``: ``CNNClassifier()``;
 - ``cnn-bn``: ``CNNClassifier(batch_normalization=True)``, the control that
   shows what batch normalization costs or gains at each size (the default
-  CNN has none since December 2026; ``cnn-nobn``,
-  ``CNNClassifier(batch_normalization=False)``, was the control before).
+  CNN has none since December 2026; before, the control was ``cnn-nobn``,
+  the default of today).
 
 Every model gets the pixels divided by 255. The table gives, for each size
 and model, the mean test accuracy over the seeds (the lowest in brackets),
@@ -38,8 +38,7 @@ Options
     ``--max-seeded N``
         Sizes above N are fitted with the first seed only (default: 10000).
     ``--models NAME [NAME ...]``
-        Among those above (default: all but ``cnn-nobn``, which is
-        ``cnn`` today).
+        Among those above (default: all).
     ``--set NAME=VALUE [NAME=VALUE ...]``
         Override parameters of skfashion's classifiers (a candidate).
     ``--select``
@@ -88,9 +87,6 @@ MODELS = {
     "cnn-bn": lambda seed, params: CNNClassifier(
         random_state=seed, **{"batch_normalization": True, **params}
     ),
-    "cnn-nobn": lambda seed, params: CNNClassifier(
-        random_state=seed, **{"batch_normalization": False, **params}
-    ),
 }
 SIZES = [100, 300, 1000, 3000, 10000, 60000]
 
@@ -126,8 +122,7 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", type=int, default=SIZES)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--max-seeded", type=int, default=10000)
-    default_models = [name for name in MODELS if name != "cnn-nobn"]
-    parser.add_argument("--models", nargs="+", default=default_models, choices=MODELS)
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE")
     parser.add_argument("--select", action="store_true")
     parser.add_argument("--json", help="write every fit's record to this file")
