@@ -48,6 +48,7 @@ __all__ = [
     "class_names",
     "classification_text",
     "image_shape",
+    "infer_image_shape",
     "load_run",
     "model_folders",
     "read_json",
@@ -272,16 +273,27 @@ def image_shape(model, metrics: Mapping[str, Any] | None = None) -> tuple | None
     features (``n_features_in_``) is a square; else None.
     """
     classifier = _classifier(model)
-    shape = getattr(classifier, "image_shape_", None)
+    return infer_image_shape(
+        getattr(classifier, "image_shape_", None), classifier.n_features_in_, metrics
+    )
+
+
+def infer_image_shape(
+    shape, n_features: int, metrics: Mapping[str, Any] | None = None
+) -> tuple | None:
+    """:func:`image_shape` from a model's recorded values, without the model.
+
+    ``shape`` is its ``image_shape_`` (None for an ANN), ``n_features`` its
+    ``n_features_in_``, ``metrics`` its ``metrics.json``: so that a saved
+    model's inputs are known from its JSON files before any network loads.
+    """
     if shape is None:
         recorded = ((metrics or {}).get("data") or {}).get("image_shape")
-        if isinstance(recorded, list) and math.prod(recorded) == (
-            classifier.n_features_in_
-        ):
+        if isinstance(recorded, list) and math.prod(recorded) == n_features:
             shape = recorded
     if shape is None:
-        side = math.isqrt(classifier.n_features_in_)
-        if side * side == classifier.n_features_in_:
+        side = math.isqrt(n_features)
+        if side * side == n_features:
             shape = (side, side, 1)
     return None if shape is None else tuple(int(d) for d in shape)
 

@@ -8,7 +8,6 @@ checked, so that its start-up lines stay hidden.
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from .._run_folder import (
     METRICS_FILE,
     classification_text,
     image_shape,
+    infer_image_shape,
     load_run,
     model_folders,
     read_json,
@@ -283,17 +283,11 @@ def _declared_inputs(run_dir: Path) -> list[tuple]:
     declared = []
     for folder in folders.values():
         metadata = read_json(folder / METADATA_FILE) or {}
-        n_features, shape = metadata.get("n_features_in"), metadata.get("image_shape")
-        if not isinstance(n_features, int):
-            continue
-        recorded = ((read_json(folder / METRICS_FILE) or {}).get("data") or {}).get(
-            "image_shape"
-        )
-        if shape is None and isinstance(recorded, list):
-            shape = recorded if math.prod(recorded) == n_features else None
-        if shape is None and math.isqrt(n_features) ** 2 == n_features:
-            shape = (math.isqrt(n_features),) * 2 + (1,)
-        declared.append((None if shape is None else tuple(shape), n_features))
+        n_features = metadata.get("n_features_in")
+        if isinstance(n_features, int):
+            metrics = read_json(folder / METRICS_FILE)
+            shape = infer_image_shape(metadata.get("image_shape"), n_features, metrics)
+            declared.append((shape, n_features))
     return declared
 
 
