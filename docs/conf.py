@@ -6,8 +6,8 @@ gallery is built from ``examples/`` without running the examples, unless
 full data, as long as the fits of docs/benchmarks.rst; add
 ``SKFASHION_EXAMPLES_QUICK=1``, as CI does, to train the same estimators
 on subsets instead, typically the first 3,000 training images). The
-examples read these variables in ``# sphinx_gallery_start_ignore`` blocks,
-which the rendered pages leave out.
+examples read these variables through ``examples/_gallery_modes.py``, in
+``# sphinx_gallery_start_ignore`` blocks, which the rendered pages leave out.
 """
 
 import os
@@ -71,6 +71,8 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    # The examples' modes (quick in this build), not an example.
+    "ignore_pattern": r"__init__\.py|_gallery_modes\.py",
     "plot_gallery": _run_examples,
     "download_all_examples": False,
     "doc_module": ("skfashion",),

@@ -36,21 +36,15 @@ train = fetch_fashion_mnist(subset="train")
 test = fetch_fashion_mnist(subset="test")
 X, y = train.data, train.target
 # sphinx_gallery_start_ignore
-# Not shown in the docs. Their build (SKFASHION_EXAMPLES_QUICK=1) trains on
-# the first 3,000 training images; the tests (SKFASHION_EXAMPLES_TEST=1) on
-# 300, for 2 epochs: they check that the example runs, not its accuracy.
-import os  # noqa: E402
+# Not shown in the docs: fewer images and epochs in the docs build and the
+# tests (_gallery_modes.py).
+from _gallery_modes import N_TRAIN, train_briefly  # noqa: E402
 
-quick = os.environ.get("SKFASHION_EXAMPLES_QUICK") == "1"
-tiny = os.environ.get("SKFASHION_EXAMPLES_TEST") == "1"
-if quick or tiny:
-    n = 300 if tiny else 3000
-    X, y = X[:n], y[:n]
+X, y = X[:N_TRAIN], y[:N_TRAIN]
 # sphinx_gallery_end_ignore
 model = make_pipeline(MinMax255(), CNNClassifier(random_state=0))
 # sphinx_gallery_start_ignore
-if tiny:
-    model[-1].set_params(epochs=2)
+train_briefly(model)
 # sphinx_gallery_end_ignore
 model.fit(X, y)
 y_pred = model.predict(test.data)

@@ -57,14 +57,12 @@ log_dir = Path("runs") / "grid_search"
 # the tests (SKFASHION_EXAMPLES_TEST=1) on 300, for 2 epochs: they check
 # that the example runs, not its accuracy. Both log into a temporary folder,
 # deleted at exit, so that they leave no files.
-import os  # noqa: E402
 import tempfile  # noqa: E402
 
-quick = os.environ.get("SKFASHION_EXAMPLES_QUICK") == "1"
-tiny = os.environ.get("SKFASHION_EXAMPLES_TEST") == "1"
-if quick or tiny:
-    n = 300 if tiny else 3000
-    X, y = X[:n], y[:n]
+from _gallery_modes import N_TRAIN, QUICK, TINY  # noqa: E402
+
+X, y = X[:N_TRAIN], y[:N_TRAIN]
+if QUICK or TINY:
     temporary = tempfile.TemporaryDirectory(prefix="skfashion-runs-")
     log_dir = Path(temporary.name)
 # sphinx_gallery_end_ignore
@@ -75,8 +73,8 @@ ann = ANNClassifier(
     callbacks=[TensorBoard(log_dir, histogram_freq=0)],
 )
 # sphinx_gallery_start_ignore
-if quick or tiny:
-    ann.set_params(epochs=2 if tiny else 40)
+if QUICK or TINY:
+    ann.set_params(epochs=2 if TINY else 40)
 # sphinx_gallery_end_ignore
 pipeline = Pipeline([("scale", MinMax255()), ("ann", ann)])
 param_grid = {
@@ -93,7 +91,7 @@ param_grid = {
 # at a time: TensorFlow already uses every core for one fit.
 search = GridSearchCV(pipeline, param_grid, cv=3, n_jobs=1)
 # sphinx_gallery_start_ignore
-if quick or tiny:
+if QUICK or TINY:
     search.set_params(cv=2)
 # sphinx_gallery_end_ignore
 search.fit(X, y)

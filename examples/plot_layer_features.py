@@ -44,21 +44,16 @@ X, y, X_test, y_test = train.data, train.target, test.data, test.target
 # the first 3,000 training images; the tests (SKFASHION_EXAMPLES_TEST=1) on
 # 300, for 2 epochs, and score and map 500 test images: they check that the
 # example runs, not its accuracy.
-import os  # noqa: E402
+from _gallery_modes import N_TRAIN, TINY, train_briefly  # noqa: E402
 
-quick = os.environ.get("SKFASHION_EXAMPLES_QUICK") == "1"
-tiny = os.environ.get("SKFASHION_EXAMPLES_TEST") == "1"
-if quick or tiny:
-    n = 300 if tiny else 3000
-    X, y = X[:n], y[:n]
-if tiny:
+X, y = X[:N_TRAIN], y[:N_TRAIN]
+if TINY:
     X_test, y_test = X_test[:500], y_test[:500]
 # sphinx_gallery_end_ignore
 
 cnn = make_pipeline(MinMax255(), CNNClassifier(random_state=0))
 # sphinx_gallery_start_ignore
-if tiny:
-    cnn[-1].set_params(epochs=2)
+train_briefly(cnn)
 # sphinx_gallery_end_ignore
 features = LayerTransformer(cnn).fit(X, y)
 print(f"layer {features.layer_!r}: {features.n_features_out_} features per image")

@@ -54,13 +54,11 @@ train_sizes = [100, 300, 1000, 3000, 10_000, 60_000]
 # 100, 300 and 1,000 images; the tests (SKFASHION_EXAMPLES_TEST=1) on 50
 # and 100 of the first 1,000 training images, for 2 epochs, scored on 500
 # test images: they check that the example runs, not its accuracy.
-import os  # noqa: E402
+from _gallery_modes import QUICK, TINY, train_briefly  # noqa: E402
 
-quick = os.environ.get("SKFASHION_EXAMPLES_QUICK") == "1"
-tiny = os.environ.get("SKFASHION_EXAMPLES_TEST") == "1"
-if quick:
+if QUICK:
     train_sizes = [100, 300, 1000]
-if tiny:
+if TINY:
     keep = np.r_[:1000, 60_000:60_500]
     X, y = X[keep], y[keep]
     cv = PredefinedSplit(np.repeat([-1, 0], [1000, 500]))
@@ -77,9 +75,7 @@ models = {
     "CNNClassifier": make_pipeline(MinMax255(), CNNClassifier(random_state=0)),
 }
 # sphinx_gallery_start_ignore
-if tiny:
-    models["ANNClassifier"][-1].set_params(epochs=2)
-    models["CNNClassifier"][-1].set_params(epochs=2)
+train_briefly(models["ANNClassifier"], models["CNNClassifier"])
 # sphinx_gallery_end_ignore
 
 # %%

@@ -57,14 +57,10 @@ test_images, test_labels = footwear("test")
 # first 3,000 training images; the tests (SKFASHION_EXAMPLES_TEST=1) 300
 # training and 300 test images, and train for 2 epochs: they check that the
 # example runs, not its accuracy.
-import os  # noqa: E402
+from _gallery_modes import N_TRAIN, TINY, train_briefly  # noqa: E402
 
-quick = os.environ.get("SKFASHION_EXAMPLES_QUICK") == "1"
-tiny = os.environ.get("SKFASHION_EXAMPLES_TEST") == "1"
-if quick or tiny:
-    n = 300 if tiny else 3000
-    train_images, train_labels = train_images[:n], train_labels[:n]
-if tiny:
+train_images, train_labels = train_images[:N_TRAIN], train_labels[:N_TRAIN]
+if TINY:
     test_images, test_labels = test_images[:300], test_labels[:300]
 # sphinx_gallery_end_ignore
 print(f"train: {train_images.shape} {train_images.dtype}, labels {train_labels.shape}")
@@ -121,8 +117,7 @@ rows_train = X_train.reshape(len(X_train), -1)
 rows_test = X_test.reshape(len(X_test), -1)
 model = make_pipeline(MinMax255(), CNNClassifier(random_state=0))
 # sphinx_gallery_start_ignore
-if tiny:
-    model[-1].set_params(epochs=2)
+train_briefly(model)
 # sphinx_gallery_end_ignore
 model.fit(rows_train, y_train)
 cnn = model[-1]

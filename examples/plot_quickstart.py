@@ -38,16 +38,11 @@ train = fetch_fashion_mnist(subset="train")
 test = fetch_fashion_mnist(subset="test")
 X_train, y_train = train.data, train.target
 # sphinx_gallery_start_ignore
-# Not shown in the docs. Their build (SKFASHION_EXAMPLES_QUICK=1) trains on
-# the first 3,000 training images; the tests (SKFASHION_EXAMPLES_TEST=1) on
-# 300, for 2 epochs: they check that the example runs, not its accuracy.
-import os  # noqa: E402
+# Not shown in the docs: fewer images and epochs in the docs build and the
+# tests (_gallery_modes.py).
+from _gallery_modes import N_TRAIN, train_briefly  # noqa: E402
 
-quick = os.environ.get("SKFASHION_EXAMPLES_QUICK") == "1"
-tiny = os.environ.get("SKFASHION_EXAMPLES_TEST") == "1"
-if quick or tiny:
-    n = 300 if tiny else 3000
-    X_train, y_train = X_train[:n], y_train[:n]
+X_train, y_train = X_train[:N_TRAIN], y_train[:N_TRAIN]
 # sphinx_gallery_end_ignore
 print(f"training images: {X_train.shape}, test images: {test.data.shape}")
 print("classes:", ", ".join(train.target_names))
@@ -60,8 +55,7 @@ print("classes:", ", ".join(train.target_names))
 # ``random_state`` makes the result reproducible on the CPU.
 model = make_pipeline(MinMax255(), ANNClassifier(random_state=0))
 # sphinx_gallery_start_ignore
-if tiny:
-    model[-1].set_params(epochs=2)
+train_briefly(model)
 # sphinx_gallery_end_ignore
 start = time.perf_counter()
 model.fit(X_train, y_train)

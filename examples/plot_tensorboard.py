@@ -57,19 +57,15 @@ train = fetch_fashion_mnist(subset="train")
 X, y = train.data[:10_000], train.target[:10_000]
 log_dir = Path("runs")
 # sphinx_gallery_start_ignore
-# Not shown in the docs. Their build (SKFASHION_EXAMPLES_QUICK=1) trains on
-# the first 3,000 training images; the tests (SKFASHION_EXAMPLES_TEST=1) on
-# 300, for 2 epochs: they check that the example runs, not its accuracy.
-# Both log into a temporary folder, deleted at exit, so that they leave no
-# files.
-import os  # noqa: E402
+# Not shown in the docs: fewer images and epochs in the docs build and the
+# tests (_gallery_modes.py). Both log into a temporary folder, deleted at
+# exit, so that they leave no files.
 import tempfile  # noqa: E402
 
-quick = os.environ.get("SKFASHION_EXAMPLES_QUICK") == "1"
-tiny = os.environ.get("SKFASHION_EXAMPLES_TEST") == "1"
-if quick or tiny:
-    n = 300 if tiny else 3000
-    X, y = X[:n], y[:n]
+from _gallery_modes import N_TRAIN, QUICK, TINY, train_briefly  # noqa: E402
+
+X, y = X[:N_TRAIN], y[:N_TRAIN]
+if QUICK or TINY:
     temporary = tempfile.TemporaryDirectory(prefix="skfashion-runs-")
     log_dir = Path(temporary.name)
 # sphinx_gallery_end_ignore
@@ -85,8 +81,7 @@ model = make_pipeline(
     CNNClassifier(epochs=10, validation_split=0.1, random_state=0, callbacks=callbacks),
 )
 # sphinx_gallery_start_ignore
-if tiny:
-    model[-1].set_params(epochs=2)
+train_briefly(model)
 # sphinx_gallery_end_ignore
 runs_before = set(log_dir.glob("*")) if log_dir.exists() else set()
 model.fit(X, y)
